@@ -1,0 +1,49 @@
+"""Entry points of the hidden checks, written pytest-style: plain asserts with messages.
+
+In the master notebook they run inside the student's kernel (as nbgrader runs every test), so they
+are only as trustworthy as that kernel; ``python -m autograder grade`` and ``check`` instead judge
+plain data outside the student's process, with the same verdict code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from autograder.checks.context import ReferenceContext
+from autograder.checks.observe import observe
+from autograder.checks.trials import HIDDEN_TRIALS, Trial
+from autograder.checks.verdict import ExerciseVerdict, judge_function, judge_trial
+
+
+def _context(context: ReferenceContext | None) -> ReferenceContext:
+    return context if context is not None else ReferenceContext()
+
+
+def check_function(name: str, func: Callable, context: ReferenceContext | None = None
+                   ) -> ExerciseVerdict:
+    """Run every hidden trial of exercise function ``name`` on ``func`` and judge them."""
+    observations = {t.id: observe(func, t) for t in HIDDEN_TRIALS[name]}
+    return judge_function(name, observations, _context(context))
+
+
+def _assert_passes(verdict: ExerciseVerdict) -> None:
+    if not verdict.passed:
+        raise AssertionError(verdict.render()) from None
+    print(verdict.render())
+
+
+def check_lif_neuron(func: Callable) -> None:
+    """Hidden checks of Exercise 1: raise AssertionError naming the problem, else print a pass."""
+    _assert_passes(check_function("lif_neuron", func))
+
+
+def check_lif_neuron_inh(func: Callable) -> None:
+    """Hidden checks of Exercise 2: raise AssertionError naming the problem, else print a pass."""
+    _assert_passes(check_function("lif_neuron_inh", func))
+
+
+def assert_trial_passes(func: Callable, trial: Trial, context: ReferenceContext | None = None
+                        ) -> None:
+    """One trial as a pytest assertion (for parametrised test sessions)."""
+    verdict = judge_trial(observe(func, trial), trial, _context(context))
+    assert verdict.passed, verdict.message

@@ -1,0 +1,150 @@
+"""The statistical tier: is a spike train from another random stream still the right model?
+
+Each trial's spike train is reduced to four statistics, transformed so that their distribution
+over random streams is close to normal:
+
+* ``sqrt_count``  square root of the spike count (variance-stabilised count);
+* ``log_isi_mean`` log of the mean inter-spike interval;
+* ``log_isi_cv``  log of the ISI coefficient of variation;
+* ``isi_shape``   Wilson-Hilferty cube-root transform of the chi-square distance between the
+  ISI histogram and the reference's ISI distribution (one-sided: only "too far" fails).
+
+Their means and standard deviations come from simulating the reference itself
+(:mod:`autograder.checks.calibration`). A statistic fails when it is more than ``z_crit`` inflated
+standard deviations from the reference mean, with ``z_crit`` chosen so that a correct model fails
+any statistic of any trial of a submission with probability at most ``FALSE_REJECT_BUDGET``
+(Bonferroni split). See docs/how-grading-works.md.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+from solutions.isi import inter_spike_intervals
+
+#: The probability with which a correct submission may fail the statistical tier.
+FALSE_REJECT_BUDGET = 1e-6
+#: Widening of the simulated standard deviations, for their sampling error (under 5% at 99.9%
+#: confidence with 2000 runs) and for tails slightly heavier than normal.
+SD_INFLATION = 1.1
+
+STATISTICS = ("sqrt_count", "log_isi_mean", "log_isi_cv", "isi_shape")
+ONE_SIDED = frozenset({"isi_shape"})
+
+
+def critical_z(n_tests: int, one_sided: bool) -> float:
+    """Per-statistic threshold for ``n_tests`` statistics sharing the false-reject budget."""
+    alpha = FALSE_REJECT_BUDGET / n_tests
+    return float(scipy_stats.norm.isf(alpha if one_sided else alpha / 2))
+
+
+def isi_histogram(isi: np.ndarray, edges: list[float]) -> np.ndarray:
+    """Counts of ISIs in the bins [edges[k], edges[k+1]); the last bin is open-ended."""
+    closed = np.asarray(list(edges) + [np.inf], dtype=float)
+    counts, _ = np.histogram(isi, bins=closed)
+    return counts
+
+
+def chi_square_z(isi: np.ndarray, edges: list[float], probabilities: list[float]) -> float:
+    """Wilson-Hilferty z of the chi-square distance between an ISI sample and a distribution."""
+    p = np.asarray(probabilities, dtype=float)
+    n = isi.size
+    if n == 0:
+        return math.inf
+    observed = isi_histogram(isi, edges)
+    expected = n * p
+    chi2 = float(np.sum((observed - expected) ** 2 / expected))
+    dof = p.size - 1
+    return ((chi2 / dof) ** (1 / 3) - (1 - 2 / (9 * dof))) / math.sqrt(2 / (9 * dof))
+
+
+def raw_statistics(spike_times: np.ndarray) -> dict[str, float]:
+    """Untransformed, human-readable statistics: spike count, mean ISI, ISI CV."""
+    isi = inter_spike_intervals(spike_times)
+    mean = float(isi.mean()) if isi.size else math.nan
+    cv = float(isi.std(ddof=1) / mean) if isi.size >= 2 and mean > 0 else math.nan
+    return {"count": float(np.size(spike_times)), "isi_mean": mean, "isi_cv": cv}
+
+
+def transformed_statistics(spike_times: np.ndarray, edges: list[float],
+                           probabilities: list[float]) -> dict[str, float]:
+    """The four near-normal statistics of a spike train (NaN/inf where undefined)."""
+    raw = raw_statistics(spike_times)
+    isi = inter_spike_intervals(spike_times)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "sqrt_count": math.sqrt(raw["count"]),
+            "log_isi_mean": math.log(raw["isi_mean"]) if raw["isi_mean"] > 0 else -math.inf,
+            "log_isi_cv": math.log(raw["isi_cv"]) if raw["isi_cv"] > 0 else -math.inf,
+            "isi_shape": chi_square_z(isi, edges, probabilities),
+        }
+
+
+@dataclass(frozen=True)
+class StatisticResult:
+    """One statistic of one trial, compared with the reference's distribution."""
+
+    name: str
+    value: float
+    mean: float
+    sd: float
+    z_crit: float
+
+    @property
+    def z(self) -> float:
+        if not math.isfinite(self.value):
+            return math.inf
+        return (self.value - self.mean) / (self.sd * SD_INFLATION)
+
+    @property
+    def passed(self) -> bool:
+        z = self.z
+        if not math.isfinite(z):
+            return False
+        return z <= self.z_crit if self.name in ONE_SIDED else abs(z) <= self.z_crit
+
+    def allowed_range(self) -> tuple[float, float]:
+        half = self.z_crit * self.sd * SD_INFLATION
+        low = -math.inf if self.name in ONE_SIDED else self.mean - half
+        return low, self.mean + half
+
+
+def compare_statistics(spike_times: np.ndarray, calibration: dict, n_tests: int
+                       ) -> list[StatisticResult]:
+    """Compare a spike train's statistics with one trial's calibration record."""
+    values = transformed_statistics(spike_times, calibration["isi_edges"],
+                                    calibration["isi_probabilities"])
+    results = []
+    for name in STATISTICS:
+        record = calibration["stats"][name]
+        results.append(StatisticResult(
+            name=name, value=values[name], mean=float(record["mean"]), sd=float(record["sd"]),
+            z_crit=critical_z(n_tests, name in ONE_SIDED)))
+    return results
+
+
+def describe(results: list[StatisticResult], spike_times: np.ndarray,
+             reference_raw: dict[str, float]) -> str:
+    """A sentence naming the statistics that are off, in the units students know."""
+    raw = raw_statistics(spike_times)
+    labels = {"sqrt_count": ("spike count", "count", "{:.0f}"),
+              "log_isi_mean": ("mean ISI", "isi_mean", "{:.2f} steps"),
+              "log_isi_cv": ("ISI CV", "isi_cv", "{:.2f}"),
+              "isi_shape": ("ISI histogram shape", None, None)}
+    parts = []
+    for result in results:
+        if result.passed:
+            continue
+        label, key, fmt = labels[result.name]
+        if key is None:
+            parts.append(f"the {label} differs from the reference's")
+            continue
+        yours = raw[key]
+        expected = reference_raw.get(key, math.nan)
+        yours_text = fmt.format(yours) if math.isfinite(yours) else "undefined"
+        parts.append(f"{label} {yours_text} (the reference gives about {fmt.format(expected)})")
+    return "; ".join(parts)

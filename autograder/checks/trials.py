@@ -1,0 +1,79 @@
+"""The trials the checks run a student's function on.
+
+A trial is one call with fixed parameters under a fixed seed. Hidden trials avoid the defaults on
+purpose (hard-coded defaults fail), use alphas for which no sum of inputs lands exactly on the
+threshold (so that `v > 1` never depends on rounding), include equal and unequal excitatory and
+inhibitory rates (equal rates alone cannot tell swapped signs apart), and only parameter sets at
+which the reference fires hundreds of times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One seeded call of an exercise function."""
+
+    id: str
+    function: str
+    seed: int
+    kwargs: dict = field(default_factory=dict)
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.kwargs["n_steps"])
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Trial:
+        return cls(id=str(data["id"]), function=str(data["function"]), seed=int(data["seed"]),
+                   kwargs=dict(data["kwargs"]))
+
+
+def _trial(function: str, seed: int, **kwargs) -> Trial:
+    label = ",".join(f"{k}={v}" for k, v in kwargs.items())
+    return Trial(id=f"{function}({label})", function=function, seed=seed, kwargs=kwargs)
+
+
+#: Hidden trials per exercise function.
+HIDDEN_TRIALS: dict[str, tuple[Trial, ...]] = {
+    "lif_neuron": (
+        _trial("lif_neuron", 7101, n_steps=3000, alpha=0.0137, rate=10),
+        _trial("lif_neuron", 7102, n_steps=3000, alpha=0.031, rate=7),
+        _trial("lif_neuron", 7103, n_steps=3000, alpha=0.0083, rate=17),
+    ),
+    "lif_neuron_inh": (
+        _trial("lif_neuron_inh", 7201, n_steps=3000, alpha=0.37, beta=0.13, exc_rate=12,
+               inh_rate=7),
+        _trial("lif_neuron_inh", 7202, n_steps=3000, alpha=0.53, beta=0.071, exc_rate=10,
+               inh_rate=10),
+        _trial("lif_neuron_inh", 7203, n_steps=3000, alpha=0.29, beta=0.23, exc_rate=17,
+               inh_rate=9),
+        _trial("lif_neuron_inh", 7204, n_steps=3000, alpha=1.3, beta=0.4, exc_rate=9,
+               inh_rate=12),
+    ),
+}
+
+#: The calls the notebook's public self-checks make (`self_check` in the setup cell): default
+#: parameters, seed 2021, 1000 and 250 steps.
+PUBLIC_TRIALS: dict[str, tuple[Trial, ...]] = {
+    name: tuple(Trial(id=f"{name}(n_steps={n})", function=name, seed=2021,
+                      kwargs={"n_steps": n}) for n in (1000, 250))
+    for name in HIDDEN_TRIALS
+}
+
+#: Which function each exercise's test cells grade, by the prefix of their grade_id.
+EXERCISE_FUNCTIONS: dict[str, str] = {"ex1": "lif_neuron", "ex2": "lif_neuron_inh"}
+
+
+def trials_digest(trials: dict[str, tuple[Trial, ...]] = HIDDEN_TRIALS) -> str:
+    """A fingerprint of the hidden trials, stored with the calibration to detect staleness."""
+    payload = json.dumps({k: [t.as_dict() for t in v] for k, v in sorted(trials.items())},
+                         sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]

@@ -1,0 +1,59 @@
+"""Decide, in the trusted coordinator, how worker processes confine student code."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from autograder.execute.isolation import SandboxPlan
+
+#: ``uid`` value asking each worker for a user id of its own (100000 + its process id).
+AUTO_UID = -1
+
+
+def _package_dir(name: str) -> Path | None:
+    spec = importlib.util.find_spec(name)  # finds without importing
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).resolve().parent
+
+
+def hidden_paths(course_root: Path, extra: tuple[Path, ...] = ()) -> tuple[str, ...]:
+    """Everything student code must not read: the course directory and our own packages.
+
+    Directories that hold the running Python environment stay visible (student code needs
+    numpy); everything else beside them is covered.
+    """
+    keep = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
+    roots, hidden = {course_root.resolve()}, set()
+    for package in ("autograder", "solutions"):
+        folder = _package_dir(package)
+        if folder is None:
+            continue
+        if folder.parent.name in ("site-packages", "dist-packages"):
+            hidden.add(folder)
+        else:
+            roots.add(folder.parent)
+    for root in roots:
+        if root == Path("/"):
+            continue
+        for entry in root.iterdir():
+            entry = entry.resolve() if not entry.is_symlink() else entry
+            if any(k == entry or entry in k.parents for k in keep):
+                continue
+            hidden.add(entry)
+    hidden.update(p.resolve() for p in extra if p.exists())
+    return tuple(sorted(str(p) for p in hidden))
+
+
+def sandbox_plan(course_root: Path, enabled: bool = True, extra: tuple[Path, ...] = ()
+                 ) -> SandboxPlan:
+    """The plan for every worker of this run."""
+    if not enabled:
+        return SandboxPlan(namespaces=False)
+    uid = AUTO_UID if os.geteuid() == 0 else None
+    exposed = sorted({str(Path(p).resolve()) for p in (sys.base_prefix, sys.prefix)})
+    return SandboxPlan(hidden_paths=hidden_paths(course_root, extra), uid=uid, gid=uid,
+                       namespaces=True, exposed_paths=tuple(exposed))

@@ -1,0 +1,108 @@
+"""IPython without a kernel: runs cells (magics included) and captures outputs as Jupyter would.
+
+Starting a Jupyter kernel per submission costs more than grading it. An
+:class:`~IPython.core.interactiveshell.InteractiveShell` gives the same language (``%matplotlib``,
+``!`` and other magics, the display hook that turns a last expression into an
+``execute_result``) in the worker's own process, created once in the warm worker and copied into
+each forked child.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback as tb
+
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets import Type
+
+from autograder.execute.sink import OutputSink, SinkStream
+
+BACKEND = "module://autograder.execute.mplbackend"
+
+
+class SinkDisplayPublisher(DisplayPublisher):
+    """Sends ``display(...)`` calls to the current cell's outputs."""
+
+    sink: OutputSink | None = None
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False,
+                **kwargs) -> None:
+        if self.sink is not None:
+            self.sink.rich("display_data", data, metadata)
+
+    def clear_output(self, wait=False) -> None:
+        if self.sink is not None:
+            self.sink.clear(wait)
+
+
+class SinkDisplayHook(DisplayHook):
+    """Turns a cell's last expression into an ``execute_result`` output."""
+
+    sink: OutputSink | None = None
+
+    def start_displayhook(self) -> None:
+        self._data = None
+
+    def write_output_prompt(self) -> None:
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None) -> None:
+        self._data = (format_dict, md_dict)
+
+    def finish_displayhook(self) -> None:
+        if self._data is not None and self.sink is not None:
+            format_dict, md_dict = self._data
+            self.sink.rich("execute_result", format_dict, md_dict, count=self.prompt_count)
+        self._data = None
+
+
+class GradingShell(InteractiveShell):
+    """An InteractiveShell whose outputs go to an :class:`OutputSink`."""
+
+    sink: OutputSink | None = None
+    displayhook_class = Type(SinkDisplayHook)
+    display_pub_class = Type(SinkDisplayPublisher)
+
+    def enable_gui(self, gui=None):
+        """No event loop while grading: every GUI request is accepted and ignored."""
+
+    def enable_matplotlib(self, gui=None):
+        """``%matplotlib <anything>`` selects the grading backend."""
+        import matplotlib
+
+        matplotlib.use(BACKEND)
+        return gui or "inline", BACKEND
+
+    def _showtraceback(self, etype, evalue, stb):
+        if self.sink is not None:
+            self.sink.error(getattr(etype, "__name__", str(etype)), str(evalue), list(stb))
+
+    def ask_exit(self):
+        """``exit()`` in a notebook must not end grading: the rest of the cells still run."""
+        self.exit_now = False
+
+    def attach(self, sink: OutputSink | None) -> None:
+        """Send outputs (and sys.stdout/sys.stderr) to ``sink``; None detaches."""
+        self.sink = sink
+        self.display_pub.sink = sink
+        self.displayhook.sink = sink
+        if sink is not None:
+            sys.stdout = SinkStream(sink, "stdout")
+            sys.stderr = SinkStream(sink, "stderr")
+
+
+def make_shell() -> GradingShell:
+    """Create the shell in the warm worker (no history file, no colours, grading backend)."""
+    import matplotlib
+
+    matplotlib.use(BACKEND)
+    shell = GradingShell.instance(colors="nocolor", history_length=0)
+    shell.history_manager.enabled = False
+    shell.autoindent = False
+    return shell
+
+
+def format_exception(exc: BaseException) -> list[str]:
+    return tb.format_exception(type(exc), exc, exc.__traceback__)

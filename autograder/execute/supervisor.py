@@ -1,0 +1,234 @@
+"""Runs one job: forks the sandboxed child, enforces limits from outside, returns a record.
+
+Timeouts are enforced here, by SIGKILL to the child's whole process group (and, as root, to every
+process of the sandbox user), so a student cannot catch, ignore or outlive them. Whatever the
+child reported before it stopped is kept: cells that ran keep their outputs and points.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import select
+import shutil
+import signal
+import tempfile
+import time
+
+from autograder.checks.observe import Observation
+from autograder.execute import isolation
+from autograder.execute.child import run_child
+from autograder.execute.job import (
+    COMPLETED,
+    DIED,
+    OUTPUT_LIMIT,
+    PROTOCOL,
+    TIMEOUT,
+    CellResult,
+    ExecutionRecord,
+    Job,
+    clean_output,
+)
+from autograder.execute.protocol import MessageBuffer, ProtocolError
+from autograder.execute.shell import GradingShell
+
+#: Slack on top of the output limit for JSON framing and observations.
+PROTOCOL_SLACK = 8 * 1024 * 1024
+
+
+def _prepare_scratch(job: Job, plan: isolation.SandboxPlan) -> str:
+    scratch = tempfile.mkdtemp(prefix="autograder-job-")
+    for name, data in job.files.items():
+        target = os.path.realpath(os.path.join(scratch, name))
+        if not target.startswith(scratch + os.sep):
+            continue  # a path that escapes the scratch directory
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(data)
+    if plan.uid is not None:
+        for root, dirs, files in os.walk(scratch):
+            for name in dirs + files:
+                os.lchown(os.path.join(root, name), plan.uid, plan.gid)
+        os.chown(scratch, plan.uid, plan.gid)
+    os.chmod(scratch, 0o700)
+    return scratch
+
+
+def _describe_exit(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
+        if sig == signal.SIGXCPU:
+            return "the notebook used up its CPU time limit"
+        return f"the notebook process was killed by {name} (out of memory, or a crash)"
+    return f"the notebook process exited early with status {os.WEXITSTATUS(status)}"
+
+
+class _Collector:
+    """Builds the record from the child's messages, validating each one."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.cell_indices = {c.index for c in job.cells}
+        self.probe_plan = {c.grade_id: {t.id for t in c.probes} for c in job.cells if c.probes}
+        self.record = ExecutionRecord(status=COMPLETED)
+        self.current: int | None = None
+        self.current_started = 0.0
+        self.ended = False
+
+    def handle(self, message: dict, now: float) -> None:
+        kind = message.get("t")
+        if kind == "hello":
+            self.record.isolation = str(message.get("isolation", ""))[:40]
+        elif kind == "start":
+            index = message.get("i")
+            if index not in self.cell_indices:
+                raise ProtocolError(f"unknown cell {index!r}")
+            self.current, self.current_started = index, now
+        elif kind == "cell":
+            index = message.get("i")
+            if index not in self.cell_indices:
+                raise ProtocolError(f"unknown cell {index!r}")
+            raw = message.get("outputs")
+            outputs = [o for o in (clean_output(x) for x in raw) if o] \
+                if isinstance(raw, list) else []
+            count = message.get("n")
+            self.record.cells[index] = CellResult(
+                index=index, outputs=outputs,
+                execution_count=count if isinstance(count, int) else None,
+                seconds=float(message.get("s") or 0.0))
+            self.current = None
+        elif kind == "probe":
+            grade_id = message.get("g")
+            expected = self.probe_plan.get(grade_id)
+            if expected is None or not isinstance(message.get("obs"), list):
+                raise ProtocolError("unexpected observations")
+            observations = {}
+            for data in message["obs"]:
+                obs = Observation.from_dict(data)
+                if obs.trial_id in expected:
+                    observations[obs.trial_id] = obs
+            self.record.observations[grade_id] = observations
+        elif kind == "end":
+            self.ended = True
+        elif kind == "fatal":
+            self.record.status = DIED
+            self.record.reason = "the grader could not run the notebook: " + \
+                str(message.get("reason", ""))[:500]
+        else:
+            raise ProtocolError(f"unknown message {kind!r}")
+
+
+def run_job(job: Job, plan: isolation.SandboxPlan, shell: GradingShell, baseline_bytes: int
+            ) -> ExecutionRecord:
+    """Execute ``job`` in a sandboxed child of this process and return what it produced."""
+    started = time.monotonic()
+    isolation.set_child_subreaper()
+    scratch = _prepare_scratch(job, plan)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        run_child(job, write_fd, scratch, plan, shell, baseline_bytes)  # never returns
+    os.close(write_fd)
+    collector = _Collector(job)
+    limits = job.limits
+    buffer = MessageBuffer(limits.output_bytes + PROTOCOL_SLACK)
+    received = 0
+    status = None
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    try:
+        while status is None:
+            now = time.monotonic()
+            deadline = started + limits.total_timeout
+            if collector.current is not None:
+                deadline = min(deadline, collector.current_started + limits.cell_timeout)
+            if now >= deadline:
+                status = TIMEOUT
+                if collector.current is not None and \
+                        now >= collector.current_started + limits.cell_timeout:
+                    collector.record.reason = (f"a cell ran longer than the {limits.cell_timeout:g} s "
+                                               "cell time limit and was stopped")
+                else:
+                    collector.record.reason = (f"the notebook ran longer than the "
+                                               f"{limits.total_timeout:g} s limit and was stopped")
+                break
+            watched = [read_fd] + ([pidfd] if pidfd is not None else [])
+            ready, _, _ = select.select(watched, [], [], min(deadline - now,
+                                                              0.25 if pidfd is None else 60))
+            if read_fd in ready:
+                chunk = os.read(read_fd, 1 << 20)
+                if not chunk:
+                    status = COMPLETED if collector.ended else DIED
+                    break
+                received += len(chunk)
+                if received > limits.output_bytes + PROTOCOL_SLACK:
+                    status = OUTPUT_LIMIT
+                    collector.record.reason = "the notebook produced more output than allowed"
+                    break
+                try:
+                    for message in buffer.feed(chunk):
+                        collector.handle(message, time.monotonic())
+                except (ProtocolError, ValueError, TypeError, KeyError) as exc:
+                    status = PROTOCOL
+                    collector.record.reason = f"the notebook process sent garbage ({exc})"
+                    break
+                if collector.ended:
+                    status = COMPLETED
+                    break
+            elif pidfd is not None and pidfd in ready or pidfd is None and \
+                    os.waitpid(pid, os.WNOHANG)[0]:
+                # The child is gone; read whatever it wrote before dying.
+                while True:
+                    r, _, _ = select.select([read_fd], [], [], 0)
+                    if not r:
+                        break
+                    chunk = os.read(read_fd, 1 << 20)
+                    if not chunk:
+                        break
+                    try:
+                        for message in buffer.feed(chunk):
+                            collector.handle(message, time.monotonic())
+                    except (ProtocolError, ValueError, TypeError, KeyError):
+                        break
+                status = COMPLETED if collector.ended else DIED
+    finally:
+        isolation.kill_descendants(pid)
+        if plan.uid is not None:
+            isolation.kill_user_processes(plan.uid)
+        exit_status = _reap(pid)
+        os.close(read_fd)
+        if pidfd is not None:
+            os.close(pidfd)
+        shutil.rmtree(scratch, ignore_errors=True)
+    record = collector.record
+    if record.status == COMPLETED:
+        record.status = status
+    if record.status == DIED and not record.reason:
+        record.reason = _describe_exit(exit_status) if exit_status is not None else \
+            "the notebook process stopped early"
+    if record.status != COMPLETED:
+        record.stopped_at = collector.current
+    record.seconds = time.monotonic() - started
+    record.max_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return record
+
+
+def _reap(pid: int) -> int | None:
+    """Wait for the child and collect any other zombies; return the child's wait status."""
+    status = None
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    while True:
+        try:
+            other, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if other == 0:
+            break
+    return status

@@ -1,0 +1,120 @@
+"""The warm worker: imports the heavy libraries once, then forks a supervisor per job.
+
+It never reads a job itself: each job is read by a fresh fork (the supervisor), so no submission's
+data ever sits in the memory that later sandboxes are copied from. It also never imports the
+reference solution or the hidden checks' verdict code.
+
+Run as ``python -m autograder.execute.zygote`` with the sandbox plan as JSON in the environment
+variable ``AUTOGRADER_SANDBOX_PLAN``; jobs arrive on stdin and records leave on stdout, as
+length-prefixed JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import select
+import sys
+import time
+import traceback
+
+EXIT_NO_JOB = 3
+EXIT_FAILED = 4
+
+
+def _warm_imports() -> None:
+    """What every notebook of the course imports, loaded once for all submissions."""
+    import ipywidgets  # noqa: F401
+    import matplotlib
+
+    matplotlib.use("module://autograder.execute.mplbackend")
+    import matplotlib.pyplot  # noqa: F401
+    import numpy  # noqa: F401
+    import scipy.stats  # noqa: F401
+
+    import autograder.execute.mplbackend  # noqa: F401
+
+
+def _warm_up(shell) -> None:
+    """Pay once for what every notebook triggers lazily: IPython's first cell, matplotlib's first
+    figure, scipy's distribution machinery, a widget. Nothing lands in the user namespace."""
+    import ipywidgets
+    import matplotlib.pyplot as plt
+    import scipy.stats
+
+    from autograder.execute.sink import OutputSink
+
+    sink = OutputSink(1 << 20, 1 << 20)
+    saved = sys.stdout, sys.stderr
+    shell.attach(sink)
+    try:
+        shell.run_cell("1/0", store_history=False, silent=True)
+        shell.run_cell("None", store_history=False)
+    finally:
+        shell.attach(None)
+        sys.stdout, sys.stderr = saved
+    fig, (left, right) = plt.subplots(ncols=2)
+    left.plot([0, 1])
+    left.axvline(0.5, color="red")
+    right.fill_between([0, 1, 2], [1, 2, 1], step="pre", alpha=0.4)
+    right.plot([0, 1, 2], [1, 2, 1], drawstyle="steps")
+    plt.close(fig)
+    scipy.stats.poisson(3).rvs(3)
+    ipywidgets.IntSlider(1).close()
+
+
+def main() -> int:
+    protocol_out = os.dup(1)
+    os.dup2(2, 1)  # stray prints from libraries must not corrupt the protocol
+    from autograder.execute import isolation
+    from autograder.execute.job import WORKER_ERROR, ExecutionRecord, Job
+    from autograder.execute.protocol import read_message, write_message
+    from autograder.execute.shell import make_shell
+    from autograder.execute.supervisor import run_job
+
+    plan_data = json.loads(os.environ.get("AUTOGRADER_SANDBOX_PLAN", "{}"))
+    uid = plan_data.get("uid")
+    if uid is not None and uid < 0:  # a user id of our own, unique on this machine
+        uid = 100000 + os.getpid()
+    plan = isolation.SandboxPlan(
+        hidden_paths=tuple(plan_data.get("hidden_paths", ())),
+        exposed_paths=tuple(plan_data.get("exposed_paths", ())), uid=uid, gid=uid,
+        namespaces=bool(plan_data.get("namespaces", True)))
+    _warm_imports()
+    shell = make_shell()
+    _warm_up(shell)
+    baseline = isolation.address_space_bytes()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    write_message(protocol_out, {"t": "ready", "pid": os.getpid(), "rss_mb": rss_mb,
+                                 "solutions_loaded": "solutions" in sys.modules})
+    while True:
+        select.select([0], [], [])
+        pid = os.fork()
+        if pid == 0:  # the supervisor of one job
+            code = EXIT_FAILED
+            try:
+                message = read_message(0)
+                if message is None:
+                    code = EXIT_NO_JOB
+                else:
+                    record = run_job(Job.from_dict(message), plan, shell, baseline)
+                    write_message(protocol_out, record.as_dict())
+                    code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code == EXIT_NO_JOB:
+            return 0
+        if code != 0:
+            record = ExecutionRecord(status=WORKER_ERROR,
+                                     reason=f"the grading worker failed (exit code {code})")
+            write_message(protocol_out, record.as_dict())
+        time.sleep(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

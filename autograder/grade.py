@@ -1,0 +1,267 @@
+"""``python -m autograder grade``: a drop-in for ``nbgrader autograde``, in parallel and sandboxed.
+
+submission -> sanitize (restore tests from the master) -> execute (isolated worker)
+-> judge (trusted process) -> record (gradebook, autograded/, results.json) -> report.
+
+Each submission is committed as soon as it is judged; ``results.json`` is written last and marks
+it done, so a batch killed at any point and started again grades only what is missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from autograder.checks.context import ReferenceContext
+from autograder.config import GradeOptions
+from autograder.course import Course, ensure_tools_on_path
+from autograder.execute.job import COMPLETED, ExecutionRecord, Job
+from autograder.execute.plan import sandbox_plan
+from autograder.judge import judge
+from autograder.record import (
+    GradeResult,
+    TestResult,
+    open_submission,
+    read_results,
+    record_scores,
+    record_zero,
+    scores_from_notebook,
+    write_autograded,
+    write_results,
+)
+from autograder.register import ensure_assignment
+from autograder.sanitize import SourceIndex, plan_cells, sanitize
+from autograder.submission import Submission, SubmissionError, find_submission
+
+
+class GraderError(RuntimeError):
+    """The grader itself cannot go on (as opposed to a bad submission, which is recorded)."""
+
+
+@dataclass
+class Prepared:
+    """A submission ready to execute: what was submitted and its sanitized notebook."""
+
+    submission: Submission
+    digest: str
+    notebook: object
+    notes: list[str]
+    started: float
+
+
+@dataclass
+class BatchSummary:
+    """What a run did, for the closing table and the exit status."""
+
+    results: list[GradeResult] = field(default_factory=list)
+    skipped: int = 0
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[GradeResult]:
+        return [r for r in self.results if r.error]
+
+    def mean_score(self) -> float:
+        return sum(r.score for r in self.results) / len(self.results) if self.results else 0.0
+
+
+class Grader:
+    """Grades every submission of one assignment into the gradebook."""
+
+    def __init__(self, options: GradeOptions, log: Callable[[str], None] | None = None):
+        self.options = options
+        self.course = Course.at(options.course_dir)
+        self.assignment = options.assignment
+        self.db_url = options.db_url or self.course.db_url()
+        self.config = self.course.nbgrader_config()
+        self.log = log or (lambda message: print(message, file=sys.stderr))
+        masters = self.course.master_notebooks(self.assignment)
+        if len(masters) != 1:
+            raise GraderError(f"{self.course.source_dir(self.assignment)} has {len(masters)} "
+                              "notebooks; this grader handles one notebook per assignment")
+        self.notebook_name = masters[0].stem
+
+    # -- stages ---------------------------------------------------------------------------------
+    def load_index(self) -> SourceIndex:
+        ensure_tools_on_path()
+        ensure_assignment(self.course, self.assignment, self.db_url, self.config, self.log)
+        with Gradebook(self.db_url, self.course.course_id() or None) as gb:
+            return SourceIndex.from_gradebook(gb, self.assignment, self.notebook_name)
+
+    def is_done(self, student: str, digest: str, in_gradebook: set[str]) -> bool:
+        result = read_results(self.course.autograded_dir(student, self.assignment))
+        return (result is not None and student in in_gradebook
+                and result.extra.get("submission_digest") == digest)
+
+    def prepare(self, student: str, index: SourceIndex, notes_sink: list) -> Prepared | GradeResult:
+        """Read and sanitize one submission; a bad one becomes a zero-score result right away."""
+        started = time.monotonic()
+        folder = self.course.submitted_dir(student, self.assignment)
+        submission = find_submission(student, self.assignment, folder, self.notebook_name)
+        digest = submission.digest()
+        try:
+            nb = submission.read_notebook()
+            graded_nb, notes = sanitize(nb, index)
+        except SubmissionError as exc:
+            return self.record_failure(submission, digest, str(exc), started)
+        except Exception as exc:  # nbgrader's metadata validation and the like
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return self.record_failure(submission, digest, f"{submission.notebook_path.name}: "
+                                       f"{reason}", started)
+        return Prepared(submission, digest, graded_nb, submission.notes + notes, started)
+
+    def job_for(self, prepared: Prepared, index: SourceIndex) -> Job:
+        files = prepared.submission.auxiliary_files()
+        source = self.course.source_dir(self.assignment)
+        for path in sorted(source.rglob("*")):
+            rel = path.relative_to(source)
+            if path.is_file() and path.suffix != ".ipynb" and not any(
+                    part.startswith(".") for part in rel.parts):
+                files[str(rel)] = path.read_bytes()
+        return Job(prepared.submission.id, plan_cells(prepared.notebook, index), files,
+                   self.options.limits)
+
+    def finish(self, prepared: Prepared, record: ExecutionRecord, index: SourceIndex,
+               context: ReferenceContext) -> GradeResult:
+        """Judge in this (trusted) process, then record everything."""
+        submission = prepared.submission
+        judged = judge(prepared.notebook, record, index, context)
+        with Gradebook(self.db_url, self.course.course_id() or None) as gb:
+            open_submission(gb, submission)
+        record_scores(self.db_url, self.config, submission, self.notebook_name, judged.notebook)
+        tests = scores_from_notebook(judged)
+        notes = list(prepared.notes)
+        if record.status != COMPLETED:
+            notes.append(f"execution stopped: {record.reason}")
+        result = GradeResult(
+            student=submission.student, assignment=self.assignment,
+            score=sum(t.score for t in tests), max_score=sum(t.max_score for t in tests),
+            tests=tests, notes=notes, seconds=time.monotonic() - prepared.started,
+            extra={"submission_digest": prepared.digest, "execution": {
+                "status": record.status, "reason": record.reason,
+                "seconds": round(record.seconds, 3), "max_rss_mb": round(record.max_rss_mb, 1),
+                "isolation": record.isolation},
+                "exercises": {v.function: v.exercise.summary()
+                              for v in judged.verdicts.values() if v.exercise is not None}})
+        folder = write_autograded(self.course, submission, self.notebook_name, judged.notebook)
+        write_results(folder, result)
+        return result
+
+    def record_failure(self, submission: Submission, digest: str, reason: str, started: float
+                       ) -> GradeResult:
+        """A submission that cannot be executed: every test scores 0, and the reason is kept."""
+        with Gradebook(self.db_url, self.course.course_id() or None) as gb:
+            open_submission(gb, submission)
+            record_zero(gb, submission, self.notebook_name)
+            max_scores = {g.name: float(g.max_score) for g in
+                          gb.find_notebook(self.notebook_name, self.assignment).grade_cells}
+        tests = [TestResult(name, 0.0, points, reason, False) for name, points in
+                 max_scores.items()]
+        result = GradeResult(student=submission.student, assignment=self.assignment, score=0.0,
+                             max_score=sum(max_scores.values()), tests=tests, error=reason,
+                             notes=list(submission.notes), seconds=time.monotonic() - started,
+                             extra={"submission_digest": digest})
+        folder = write_autograded(self.course, submission, self.notebook_name, None)
+        write_results(folder, result)
+        return result
+
+    # -- the batch ------------------------------------------------------------------------------
+    def run(self, progress: Callable[[GradeResult], None] | None = None,
+            on_total: Callable[[int], None] | None = None) -> BatchSummary:
+        started = time.monotonic()
+        index = self.load_index()
+        students = self.course.students(self.assignment, self.options.students)
+        with Gradebook(self.db_url, self.course.course_id() or None) as gb:
+            in_gradebook = _submitted_students(gb, self.assignment)
+        summary = BatchSummary()
+        todo = []
+        for student in students:
+            digest = Submission(student, self.assignment,
+                                self.course.submitted_dir(student, self.assignment),
+                                self.notebook_name).digest()
+            if not self.options.force and self.is_done(student, digest, in_gradebook):
+                summary.skipped += 1
+            else:
+                todo.append(student)
+        if on_total:
+            on_total(len(todo))
+        if not todo:
+            summary.seconds = time.monotonic() - started
+            return summary
+        context = ReferenceContext().warm_up()
+        prepared: dict[str, Prepared] = {}
+
+        def jobs() -> Iterator[Job]:
+            for student in todo:
+                item = self.prepare(student, index, [])
+                if isinstance(item, GradeResult):
+                    summary.results.append(item)
+                    if progress:
+                        progress(item)
+                    continue
+                prepared[item.submission.id] = item
+                yield self.job_for(item, index)
+
+        with self._pool() as pool:
+            for job, record in pool.run(jobs()):
+                result = self.finish(prepared.pop(job.submission_id), record, index, context)
+                summary.results.append(result)
+                if progress:
+                    progress(result)
+        write_class_csv(self.course, self.assignment, students)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _pool(self):
+        plan = sandbox_plan(self.course.root, self.options.sandbox,
+                            extra=_database_files(self.db_url))
+        if self.options.scheduler:
+            from autograder.execute.dask_pool import DaskPool
+
+            return DaskPool(self.options.scheduler, plan, self.options.workers)
+        from autograder.execute.pool import LocalPool
+
+        return LocalPool([plan] * max(1, self.options.workers))
+
+
+def _submitted_students(gb: Gradebook, assignment: str) -> set[str]:
+    try:
+        return {s.student.id for s in gb.find_assignment(assignment).submissions}
+    except MissingEntry:
+        return set()
+
+
+def _database_files(db_url: str) -> tuple[Path, ...]:
+    if db_url.startswith("sqlite:///"):
+        return (Path(db_url[len("sqlite:///"):]),)
+    return ()
+
+
+def write_class_csv(course: Course, assignment: str, students: list[str]) -> Path:
+    """grades/<assignment>.csv: one row per student from their results.json files."""
+    path = course.grades_csv(assignment)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows, test_names = [], []
+    for student in students:
+        result = read_results(course.autograded_dir(student, assignment))
+        if result is None:
+            continue
+        for test in result.tests:
+            if test.grade_id not in test_names:
+                test_names.append(test.grade_id)
+        rows.append(result)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student", "score", "max_score", *test_names, "error"])
+        for result in rows:
+            by_name = {t.grade_id: t.score for t in result.tests}
+            writer.writerow([result.student, f"{result.score:g}", f"{result.max_score:g}",
+                             *[f"{by_name.get(n, 0):g}" for n in test_names], result.error or ""])
+    return path

@@ -1,0 +1,182 @@
+"""Record a graded submission where nbgrader's tools expect it.
+
+* the gradebook rows ``nbgrader autograde`` writes, by nbgrader's own SaveAutoGrades and
+  AssignLatePenalties preprocessors (so scores follow nbgrader's rule to the letter);
+* ``autograded/<student>/<assignment>/`` with the executed notebook and the submitted and source
+  files, as nbgrader lays it out;
+* ``results.json`` in Gradescope's format, written last: its presence marks the submission done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat.notebooknode import NotebookNode
+from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+from traitlets.config import Config
+
+from autograder.course import Course
+from autograder.judge import JudgedNotebook
+from autograder.submission import Submission
+
+RESULTS_FILE = "results.json"
+
+
+@dataclass
+class TestResult:
+    """One graded cell, in Gradescope's terms."""
+
+    grade_id: str
+    score: float
+    max_score: float
+    output: str
+    hidden: bool
+
+    def as_gradescope(self) -> dict:
+        return {"name": self.grade_id, "score": self.score, "max_score": self.max_score,
+                "status": "passed" if self.score >= self.max_score else "failed",
+                "output": self.output,
+                "visibility": "after_published" if self.hidden else "visible"}
+
+
+@dataclass
+class GradeResult:
+    """A submission's grade, as recorded."""
+
+    student: str
+    assignment: str
+    score: float
+    max_score: float
+    tests: list[TestResult] = field(default_factory=list)
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    def as_gradescope(self) -> dict:
+        summary = self.error or f"{self.score:g} / {self.max_score:g}"
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "execution_time": round(self.seconds, 3),
+            "output": summary + ("\n" + "\n".join(self.notes) if self.notes else ""),
+            "visibility": "visible",
+            "tests": [t.as_gradescope() for t in self.tests],
+            "extra_data": {"student": self.student, "assignment": self.assignment,
+                           "error": self.error, "notes": self.notes, **self.extra},
+        }
+
+    @classmethod
+    def from_gradescope(cls, data: dict) -> GradeResult:
+        extra = dict(data.get("extra_data", {}))
+        tests = [TestResult(t["name"], float(t["score"]), float(t["max_score"]),
+                            t.get("output", ""), t.get("visibility") != "visible")
+                 for t in data.get("tests", [])]
+        return cls(student=extra.pop("student", ""), assignment=extra.pop("assignment", ""),
+                   score=float(data["score"]), max_score=float(data["max_score"]), tests=tests,
+                   error=extra.pop("error", None), notes=extra.pop("notes", []),
+                   seconds=float(data.get("execution_time", 0.0)), extra=extra)
+
+
+def _resources(submission: Submission, notebook: str, db_url: str) -> dict:
+    return {"nbgrader": {"notebook": notebook, "assignment": submission.assignment,
+                         "student": submission.student, "db_url": db_url}}
+
+
+def open_submission(gb: Gradebook, submission: Submission) -> None:
+    """Create or update the student and the submission, as nbgrader's autograde does."""
+    gb.update_or_create_student(submission.student)
+    if submission.timestamp_text:
+        gb.update_or_create_submission(submission.assignment, submission.student,
+                                       timestamp=submission.timestamp_text)
+    else:
+        gb.update_or_create_submission(submission.assignment, submission.student)
+
+
+def record_scores(db_url: str, config: Config, submission: Submission, notebook_name: str,
+                  graded: NotebookNode) -> None:
+    """Write the cells' scores with nbgrader's SaveAutoGrades and AssignLatePenalties."""
+    resources = _resources(submission, notebook_name, db_url)
+    SaveAutoGrades(config=config).preprocess(graded, resources)
+    AssignLatePenalties(config=config).preprocess(graded, resources)
+
+
+def record_zero(gb: Gradebook, submission: Submission, notebook_name: str) -> None:
+    """A notebook that cannot be graded scores 0, as nbgrader scores a missing notebook."""
+    notebook = gb.find_submission_notebook(notebook_name, submission.assignment,
+                                           submission.student)
+    for grade in notebook.grades:
+        grade.auto_score = 0
+        grade.needs_manual_grade = False
+    gb.db.commit()
+
+
+def scores_from_notebook(judged: JudgedNotebook) -> list[TestResult]:
+    """Per graded cell: nbgrader's score and what the student should read about it."""
+    tests = []
+    for cell in judged.notebook.cells:
+        if not utils.is_grade(cell):
+            continue
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        score, max_score = utils.determine_grade(cell)
+        verdict = judged.verdicts.get(grade_id)
+        if verdict is not None:
+            output, hidden = verdict.message, verdict.hidden
+        else:
+            errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+            output = f"{errors[0].ename}: {errors[0].evalue}" if errors else ""
+            hidden = False
+        tests.append(TestResult(grade_id, float(score or 0.0), float(max_score), output, hidden))
+    return tests
+
+
+def write_autograded(course: Course, submission: Submission, notebook_name: str,
+                     graded: NotebookNode | None) -> Path:
+    """autograded/<student>/<assignment>/: submitted files, then source files, then the notebook."""
+    target = course.autograded_dir(submission.student, submission.assignment)
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(submission.folder, target, ignore=shutil.ignore_patterns(".*"))
+    source = course.source_dir(submission.assignment)
+    for path in source.rglob("*"):
+        rel = path.relative_to(source)
+        if path.is_file() and path.suffix != ".ipynb" and not any(
+                p.startswith(".") for p in rel.parts):
+            dest = target / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+    if graded is not None:
+        nbformat.write(graded, str(target / f"{notebook_name}.ipynb"))
+    return target
+
+
+def write_results(folder: Path, result: GradeResult) -> None:
+    """results.json, atomically: it is the marker that this submission is done."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / (RESULTS_FILE + ".tmp")
+    tmp.write_text(json.dumps(result.as_gradescope(), indent=1))
+    os.replace(tmp, folder / RESULTS_FILE)
+
+
+def read_results(folder: Path) -> GradeResult | None:
+    path = folder / RESULTS_FILE
+    if not path.exists():
+        return None
+    try:
+        return GradeResult.from_gradescope(json.loads(path.read_text()))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def submitted_students(gb: Gradebook, assignment: str) -> set[str]:
+    try:
+        return {s.student.id for s in gb.find_assignment(assignment).submissions}
+    except MissingEntry:
+        return set()
