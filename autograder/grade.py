@@ -10,7 +10,6 @@ it done, so a batch killed at any point and started again grades only what is mi
 from __future__ import annotations
 
 import csv
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -195,7 +194,7 @@ class Grader:
         if not todo:
             summary.seconds = time.monotonic() - started
             return summary
-        context = ReferenceContext().warm_up()
+        context = ReferenceContext().warm_up(with_mutants=False)
         prepared: dict[str, Prepared] = {}
 
         def jobs() -> Iterator[Job]:

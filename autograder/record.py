@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+from sqlalchemy.exc import SAWarning
 from traitlets.config import Config
 
 from autograder.course import Course
@@ -92,12 +94,15 @@ def _resources(submission: Submission, notebook: str, db_url: str) -> dict:
 
 def open_submission(gb: Gradebook, submission: Submission) -> None:
     """Create or update the student and the submission, as nbgrader's autograde does."""
-    gb.update_or_create_student(submission.student)
-    if submission.timestamp_text:
-        gb.update_or_create_submission(submission.assignment, submission.student,
-                                       timestamp=submission.timestamp_text)
-    else:
-        gb.update_or_create_submission(submission.assignment, submission.student)
+    with warnings.catch_warnings():
+        # nbgrader's add_submission trips SQLAlchemy 2's autoflush warnings; harmless.
+        warnings.simplefilter("ignore", SAWarning)
+        gb.update_or_create_student(submission.student)
+        if submission.timestamp_text:
+            gb.update_or_create_submission(submission.assignment, submission.student,
+                                           timestamp=submission.timestamp_text)
+        else:
+            gb.update_or_create_submission(submission.assignment, submission.student)
 
 
 def record_scores(db_url: str, config: Config, submission: Submission, notebook_name: str,

@@ -276,9 +276,11 @@ ANSWERS: tuple[Answer, ...] = (
     _ok(E2, "negated product", "dv = -(beta * v[i - 1]) + alpha * exc[i] - alpha * inh[i]"),
     _ok(E2, "temporaries", "leak = beta * v[i - 1]\ndrive = alpha * (exc[i] - inh[i])\n"
         "dv = drive - leak"),
-    _ok(E2, "np.multiply", "dv = np.multiply(-beta, v[i - 1]) + np.multiply(alpha, exc[i] - inh[i])"),
+    _ok(E2, "np.multiply",
+        "dv = np.multiply(-beta, v[i - 1]) + np.multiply(alpha, exc[i] - inh[i])"),
     _ok(E2, "np.dot", "dv = np.dot([-beta, alpha, -alpha], [v[i - 1], exc[i], inh[i]])"),
-    _ok(E2, "negative inhibition added", "dv = -beta * v[i - 1] + alpha * exc[i] + alpha * (-inh[i])"),
+    _ok(E2, "negative inhibition added",
+        "dv = -beta * v[i - 1] + alpha * exc[i] + alpha * (-inh[i])"),
     _ok(E2, "np.subtract", "dv = -beta * v[i - 1] + alpha * np.subtract(exc[i], inh[i])"),
     _ok(E2, "indexing a difference array", "dv = -beta * v[i - 1] + alpha * (exc - inh)[i]"),
     _ok(E2, "a sum of terms", "dv = sum([-beta * v[i - 1], alpha * exc[i], -alpha * inh[i]])"),
@@ -286,7 +288,8 @@ ANSWERS: tuple[Answer, ...] = (
     _ok(E2, "float conversions",
         "dv = -float(beta) * float(v[i - 1]) + float(alpha) * float(exc[i] - inh[i])"),
     _ok(E2, "a negative beta added", "dv = (-beta) * v[i - 1] + alpha * (exc[i] - inh[i])"),
-    _ok(E2, "parenthesised differently", "dv = (alpha * exc[i] - beta * v[i - 1]) - alpha * inh[i]"),
+    _ok(E2, "parenthesised differently",
+        "dv = (alpha * exc[i] - beta * v[i - 1]) - alpha * inh[i]"),
     _ok(E2, "fresh scipy samples per step",
         "dv = -beta * v[i - 1] + alpha * (stats.poisson(exc_rate).rvs() - "
         "stats.poisson(inh_rate).rvs())"),
@@ -296,7 +299,8 @@ ANSWERS: tuple[Answer, ...] = (
     _ok(E2, "a separate default_rng generator",
         "rng = np.random.default_rng(1000 + i)\n"
         "dv = -beta * v[i - 1] + alpha * (rng.poisson(exc_rate) - rng.poisson(inh_rate))"),
-    _ok(E2, "the previous step's inputs", "dv = -beta * v[i - 1] + alpha * (exc[i - 1] - inh[i - 1])"),
+    _ok(E2, "the previous step's inputs",
+        "dv = -beta * v[i - 1] + alpha * (exc[i - 1] - inh[i - 1])"),
     _ok(E2, "a while loop and an array of spike times", whole=_WHILE_LOOP_2),
     _ok(E2, "v as a list and the leak as a factor", whole=_LIST_V_2),
     _ok(E2, "printing and warning", whole=_PRINTS_2),
@@ -362,6 +366,8 @@ ANSWERS: tuple[Answer, ...] = (
     _bad(E2, "the placeholder left in", "dv = ..."),
     _bad(E2, "reset by subtraction", whole=_LIST_V_2.replace("v[i] = 0.0", "v[i] -= 1"),
          mistake="reset_by_subtraction"),
+    _bad(E2, "no reset", whole=_LIST_V_2.replace("            v[i] = 0.0\n", ""),
+         mistake="no_reset"),
 )
 
 

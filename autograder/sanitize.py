@@ -161,6 +161,9 @@ class RestoreFromMaster(OverwriteCells):
         nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
         nb, resources = self.add_missing_grade_cells(nb, resources)
         nb, resources = self.add_missing_task_cells(nb, resources)
+        for cell in nb.cells:  # cells nbgrader adds back have no id (nbformat 4.5 wants one)
+            if "id" not in cell:
+                cell["id"] = f"restored-{cell.metadata.get('nbgrader', {}).get('grade_id', 'cell')}"
         return nb, resources
 
 
@@ -174,6 +177,46 @@ class RestoreKernelspec:
         kernelspec = json.loads(self.index.kernelspec) if self.index.kernelspec else None
         if kernelspec:
             nb.metadata["kernelspec"] = kernelspec
+        return nb, resources
+
+
+class RestoreCellMetadata:
+    """The nbgrader flags of every cell the master knows (grade, solution, locked, task, points)
+    come back from the master. nbgrader's OverwriteCells restores points and locks but not the
+    grade and solution flags, and fails the whole notebook when a student flipped one."""
+
+    def __init__(self, index: SourceIndex):
+        self.index = index
+        self.notes: list[str] = []
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        grades = {c.name: c.max_score for c in self.index.grade_cells}
+        tasks = {c.name: c.max_score for c in self.index.task_cells}
+        solutions = {c.name for c in self.index.solution_cells}
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader")
+            name = meta.get("grade_id") if isinstance(meta, dict) else None
+            try:
+                master = self.index.find_source_cell(name, self.index.notebook,
+                                                     self.index.assignment)
+            except MissingEntry:
+                continue
+            wanted = {"grade": name in grades, "solution": name in solutions,
+                      "task": name in tasks, "locked": master.locked}
+            points = grades.get(name, tasks.get(name))
+            for key, value in wanted.items():
+                if bool(meta.get(key, False)) != value:
+                    self.notes.append(f"nbgrader metadata of cell {name}: {key} was "
+                                      f"{meta.get(key)}, restored to {value}")
+                meta[key] = value
+            if points is not None:
+                if meta.get("points") is not None and float(meta["points"]) != points:
+                    self.notes.append(f"cell {name} was worth {meta['points']} points; "
+                                      f"restored to {points:g}")
+                meta["points"] = points
+            else:
+                meta.pop("points", None)
+            meta.setdefault("schema_version", 3)
         return nb, resources
 
 
@@ -214,8 +257,9 @@ def sanitize(nb: NotebookNode, index: SourceIndex) -> tuple[NotebookNode, list[s
     edited = _edited_locked_cells(nb, index)
     notes = _Notes()
     resources = {"nbgrader": {"notebook": index.notebook, "assignment": index.assignment}}
-    steps = (ClearOutput(), DeduplicateIds(), RestoreKernelspec(index), RestoreFromMaster(index),
-             CheckCellMetadata())
+    metadata = RestoreCellMetadata(index)
+    steps = (ClearOutput(), metadata, DeduplicateIds(), RestoreKernelspec(index),
+             RestoreFromMaster(index), CheckCellMetadata())
     for step in steps:
         log = getattr(step, "log", None)
         if log is not None:
@@ -226,7 +270,7 @@ def sanitize(nb: NotebookNode, index: SourceIndex) -> tuple[NotebookNode, list[s
             if log is not None:
                 log.removeHandler(notes)
     kept = [m for m in notes.messages if "'checksum'" not in m]
-    return nb, edited + kept
+    return nb, edited + metadata.notes + kept
 
 
 def plan_cells(nb: NotebookNode, index: SourceIndex) -> list[CellTask]:

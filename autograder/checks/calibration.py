@@ -54,7 +54,7 @@ def isi_bins(isi: np.ndarray, typical_count: float) -> tuple[list[float], list[f
     minimum = max(5.0 / max(typical_count, 1.0), 1.0 / MAX_BINS)
     edges, probs, current = [], [], 0.0
     start = None
-    for value, p in zip(values, probabilities):
+    for value, p in zip(values, probabilities, strict=True):
         if start is None:
             start = int(value)
         current += p

@@ -12,7 +12,7 @@ import inspect
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from scipy import stats
@@ -141,7 +141,7 @@ def mutant_source(mistake: Mistake) -> str:
     return "\n".join(lines) + "\n"
 
 
-@lru_cache(maxsize=None)
+@cache
 def build_mutant(mistake: Mistake) -> Callable:
     """Compile the mutant into a function (trusted code only: the reference plus an edit)."""
     namespace = {"np": np, "stats": stats}

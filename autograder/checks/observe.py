@@ -159,7 +159,8 @@ def _to_float_array(value, what: str) -> np.ndarray:
     try:
         array = np.array(value, dtype=np.float64)
     except Exception as exc:  # any failure of a student object to become numbers
-        raise ValueError(f"{what} could not be read as numbers ({_describe_exception(exc)})")
+        raise ValueError(f"{what} could not be read as numbers ({_describe_exception(exc)})"
+                         ) from None
     if array.size > MAX_ARRAY_LENGTH:
         raise ValueError(f"{what} has {array.size} values, far more than the trial's steps")
     return array

@@ -9,17 +9,20 @@ over random streams is close to normal:
 * ``isi_shape``   Wilson-Hilferty cube-root transform of the chi-square distance between the
   ISI histogram and the reference's ISI distribution (one-sided: only "too far" fails).
 
-Their means and standard deviations come from simulating the reference itself
-(:mod:`autograder.checks.calibration`). A statistic fails when it is more than ``z_crit`` inflated
-standard deviations from the reference mean, with ``z_crit`` chosen so that a correct model fails
-any statistic of any trial of a submission with probability at most ``FALSE_REJECT_BUDGET``
-(Bonferroni split). See docs/how-grading-works.md.
+Their mean, standard deviation and skewness come from simulating the reference itself
+(:mod:`autograder.checks.calibration`). The acceptance range of a statistic is the central part of
+a Pearson type III (skewed gamma) distribution with those moments, with the skewness widened by
+``SKEW_MARGIN`` towards the heavier tail and the standard deviation by ``SD_INFLATION``; its tail
+probability is chosen so that a correct model fails any statistic of any trial of a submission
+with probability at most ``FALSE_REJECT_BUDGET`` (Bonferroni split). See
+docs/how-grading-works.md.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats as scipy_stats
@@ -29,17 +32,36 @@ from solutions.isi import inter_spike_intervals
 #: The probability with which a correct submission may fail the statistical tier.
 FALSE_REJECT_BUDGET = 1e-6
 #: Widening of the simulated standard deviations, for their sampling error (under 5% at 99.9%
-#: confidence with 2000 runs) and for tails slightly heavier than normal.
+#: confidence with 2000 runs).
 SD_INFLATION = 1.1
+#: Widening of the simulated skewness, about 3.6 standard errors of a skewness measured on 2000
+#: runs: the tail model is never lighter than the data suggest.
+SKEW_MARGIN = 0.2
 
 STATISTICS = ("sqrt_count", "log_isi_mean", "log_isi_cv", "isi_shape")
 ONE_SIDED = frozenset({"isi_shape"})
 
 
-def critical_z(n_tests: int, one_sided: bool) -> float:
-    """Per-statistic threshold for ``n_tests`` statistics sharing the false-reject budget."""
+def tail_alpha(n_tests: int, one_sided: bool) -> float:
+    """Probability allowed in each rejected tail of one statistic."""
     alpha = FALSE_REJECT_BUDGET / n_tests
-    return float(scipy_stats.norm.isf(alpha if one_sided else alpha / 2))
+    return alpha if one_sided else alpha / 2
+
+
+def critical_z(n_tests: int, one_sided: bool) -> float:
+    """The normal-theory threshold (used only to scale "how far" in diagnoses)."""
+    return float(scipy_stats.norm.isf(tail_alpha(n_tests, one_sided)))
+
+
+@lru_cache(maxsize=256)
+def z_range(skewness: float, n_tests: int, one_sided: bool) -> tuple[float, float]:
+    """Accepted range of a standardised statistic under the widened Pearson III tail model."""
+    alpha = tail_alpha(n_tests, one_sided)
+    high = float(scipy_stats.pearson3(skewness + SKEW_MARGIN).isf(alpha))
+    if one_sided:
+        return -math.inf, high
+    low = float(scipy_stats.pearson3(skewness - SKEW_MARGIN).ppf(alpha))
+    return low, high
 
 
 def isi_histogram(isi: np.ndarray, edges: list[float]) -> np.ndarray:
@@ -92,25 +114,23 @@ class StatisticResult:
     value: float
     mean: float
     sd: float
-    z_crit: float
+    low_z: float
+    high_z: float
 
     @property
     def z(self) -> float:
+        """Distance from the reference mean in (inflated) reference standard deviations."""
         if not math.isfinite(self.value):
-            return math.inf
+            return math.inf if self.value > 0 or math.isnan(self.value) else -math.inf
         return (self.value - self.mean) / (self.sd * SD_INFLATION)
 
     @property
     def passed(self) -> bool:
-        z = self.z
-        if not math.isfinite(z):
-            return False
-        return z <= self.z_crit if self.name in ONE_SIDED else abs(z) <= self.z_crit
+        return self.low_z <= self.z <= self.high_z
 
     def allowed_range(self) -> tuple[float, float]:
-        half = self.z_crit * self.sd * SD_INFLATION
-        low = -math.inf if self.name in ONE_SIDED else self.mean - half
-        return low, self.mean + half
+        scale = self.sd * SD_INFLATION
+        return self.mean + self.low_z * scale, self.mean + self.high_z * scale
 
 
 def compare_statistics(spike_times: np.ndarray, calibration: dict, n_tests: int
@@ -121,9 +141,9 @@ def compare_statistics(spike_times: np.ndarray, calibration: dict, n_tests: int
     results = []
     for name in STATISTICS:
         record = calibration["stats"][name]
-        results.append(StatisticResult(
-            name=name, value=values[name], mean=float(record["mean"]), sd=float(record["sd"]),
-            z_crit=critical_z(n_tests, name in ONE_SIDED)))
+        low, high = z_range(float(record["skewness"]), n_tests, name in ONE_SIDED)
+        results.append(StatisticResult(name=name, value=values[name], mean=float(record["mean"]),
+                                       sd=float(record["sd"]), low_z=low, high_z=high))
     return results
 
 

@@ -16,7 +16,6 @@ from autograder.execute.isolation import SandboxPlan
 from autograder.execute.job import WORKER_ERROR, ExecutionRecord, Job
 from autograder.execute.protocol import ProtocolError, read_message, write_message
 
-
 _PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "VIRTUAL_ENV", "PYTHONPATH", "TMPDIR")
 
 

@@ -150,8 +150,9 @@ def run_job(job: Job, plan: isolation.SandboxPlan, shell: GradingShell, baseline
                 status = TIMEOUT
                 if collector.current is not None and \
                         now >= collector.current_started + limits.cell_timeout:
-                    collector.record.reason = (f"a cell ran longer than the {limits.cell_timeout:g} s "
-                                               "cell time limit and was stopped")
+                    collector.record.reason = (
+                        f"a cell ran longer than the {limits.cell_timeout:g} s cell time limit "
+                        "and was stopped")
                 else:
                     collector.record.reason = (f"the notebook ran longer than the "
                                                f"{limits.total_timeout:g} s limit and was stopped")

@@ -1,0 +1,45 @@
+"""Every answer of the catalogue is classified right, and every known mistake is named."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from autograder.checks import check_function
+from autograder.checks.mistakes import MISTAKES
+from autograder.samples import ANSWERS, Answer, answers_for, function_source
+
+FUNCTIONS = ("lif_neuron", "lif_neuron_inh")
+
+
+def define(release_nb, ans: Answer):
+    """The student's function, defined as their exercise cell would define it."""
+    namespace = {"np": np, "stats": stats}
+    exec(compile(function_source(release_nb, ans), f"<answer {ans.key}>", "exec"), namespace)
+    return namespace[ans.function]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+@pytest.mark.parametrize("correct", [True, False], ids=["correct answers", "mistakes"])
+def test_catalogue_has_at_least_25_answers_per_kind(function, correct):
+    assert len(answers_for(function, correct)) >= 25
+
+
+def test_every_known_mistake_appears_in_the_catalogue():
+    named = {(a.function, a.mistake) for a in ANSWERS if a.mistake}
+    missing = [(m.function, m.key) for m in MISTAKES if (m.function, m.key) not in named]
+    assert not missing, f"no catalogue answer exercises these mutants: {missing}"
+
+
+@pytest.mark.parametrize("ans", ANSWERS, ids=lambda a: a.label)
+def test_answer_gets_the_expected_verdict(release_nb, reference_context, ans):
+    verdict = check_function(ans.function, define(release_nb, ans), reference_context)
+    assert verdict.passed == ans.correct, verdict.render()
+    if not ans.correct:
+        assert verdict.diagnosis, "a rejection must say what is wrong"
+        assert "def " not in verdict.render() and "solutions" not in verdict.render()
+    if ans.mistake:
+        assert verdict.mistake is not None and verdict.mistake.key == ans.mistake, \
+            f"expected the mistake {ans.mistake}, got:\n{verdict.render()}"
+        assert verdict.mistake.description in verdict.render()
