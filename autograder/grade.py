@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from autograder.checks.context import ReferenceContext
 from autograder.config import GradeOptions
 from autograder.course import Course, ensure_tools_on_path
-from autograder.execute.job import COMPLETED, ExecutionRecord, Job
+from autograder.execute.job import COMPLETED, WORKER_ERROR, ExecutionRecord, Job
 from autograder.execute.plan import sandbox_plan
 from autograder.judge import judge
 from autograder.record import (
@@ -62,6 +62,8 @@ class BatchSummary:
     results: list[GradeResult] = field(default_factory=list)
     skipped: int = 0
     seconds: float = 0.0
+    #: Submissions the grader failed to run (its own fault): not recorded, retried next time.
+    failures: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def errors(self) -> list[GradeResult]:
@@ -210,6 +212,10 @@ class Grader:
 
         with self._pool() as pool:
             for job, record in pool.run(jobs()):
+                if record.status == WORKER_ERROR:
+                    summary.failures.append((job.submission_id, record.reason))
+                    prepared.pop(job.submission_id)
+                    continue
                 result = self.finish(prepared.pop(job.submission_id), record, index, context)
                 summary.results.append(result)
                 if progress:
@@ -224,7 +230,7 @@ class Grader:
         if self.options.scheduler:
             from autograder.execute.dask_pool import DaskPool
 
-            return DaskPool(self.options.scheduler, plan, self.options.workers)
+            return DaskPool(self.options.scheduler, plan)
         from autograder.execute.pool import LocalPool
 
         return LocalPool([plan] * max(1, self.options.workers))

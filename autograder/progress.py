@@ -62,4 +62,10 @@ def grade_with_progress(options: GradeOptions) -> int:
         if bar is not None:
             bar.close()
     print(summary_table(summary))
+    if summary.failures:
+        for submission, reason in summary.failures:
+            print(f"error: {submission} was not graded: {reason}", file=sys.stderr)
+        print("error: the grader failed on some submissions; they are not recorded and will be "
+              "graded by the next run", file=sys.stderr)
+        return 3
     return 0

@@ -63,7 +63,7 @@ def run_child(job: Job, result_fd: int, scratch: str, plan: isolation.SandboxPla
     try:
         os.setsid()
         _close_inherited_fds({result_fd})
-        achieved = isolation.enter_namespaces(plan, stage_root=scratch)
+        achieved = isolation.enter_namespaces(plan, scratch)
         limits = job.limits
         isolation.apply_limits(
             memory_bytes=baseline_bytes + limits.memory_mb * 1024 * 1024,

@@ -28,7 +28,7 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 4096, 8192, 16384, 1 << 18
+MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -75,22 +75,26 @@ def _blocking_ancestor(path: str) -> str | None:
     return None
 
 
-def _expose(path: str, stage_root: str) -> None:
-    """Keep ``path`` reachable for the sandbox user when an ancestor is private (a Python
-    installed under /root): the private ancestor is covered by an empty, traversable tmpfs, and
-    ``path`` alone is mounted back at its old place. The rest of the ancestor stays hidden."""
-    blocker = _blocking_ancestor(path)
-    if blocker is None:
-        return
-    stage = tempfile.mkdtemp(dir=stage_root)
-    _mount(path, stage, None, MS_BIND | MS_REC)
-    _mount("tmpfs", blocker, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
-    os.makedirs(path, mode=0o755, exist_ok=True)
-    _check(_libc.mount(stage.encode(), path.encode(), None, MS_MOVE, None), f"move {path}")
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def enter_namespaces(plan: SandboxPlan, stage_root: str = "/tmp") -> str:
-    """Hide the plan's paths in a private mount namespace; returns what was achieved."""
+def _cover(folder: str) -> None:
+    """An empty tmpfs over ``folder`` (writable by us until :func:`_seal`)."""
+    _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755")
+
+
+def _seal(folder: str) -> None:
+    _mount(None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def enter_namespaces(plan: SandboxPlan, scratch: str) -> str:
+    """Private mount and network namespaces in which the plan's hidden paths are empty.
+
+    Hidden folders are covered by empty read-only file systems (their names vanish too); hidden
+    files by /dev/null. The Python installation is mounted back where it was, even when it sits
+    inside a hidden folder or under a directory the sandbox user may not enter (/root).
+    """
     if not plan.namespaces:
         return "none"
     flags = CLONE_NEWNS | CLONE_NEWNET
@@ -109,15 +113,32 @@ def enter_namespaces(plan: SandboxPlan, stage_root: str = "/tmp") -> str:
         except OSError:
             return "none"
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    if plan.uid is not None:
-        for path in plan.exposed_paths:
-            _expose(path, stage_root)
-    for path in plan.hidden_paths:
-        if os.path.isdir(path) and not os.path.islink(path):
-            _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                   "size=4k,mode=0555")
-        elif os.path.exists(path):
+    hidden = [h for h in plan.hidden_paths if os.path.exists(h) and not _inside(scratch, h)]
+    hidden = [h for h in hidden if not any(_inside(h, o) and h != o for o in hidden)]
+    hidden_dirs = [h for h in hidden if os.path.isdir(h) and not os.path.islink(h)]
+    staged = {}
+    for path in plan.exposed_paths:
+        blocked = plan.uid is not None and _blocking_ancestor(path) is not None
+        if os.path.isdir(path) and (blocked or any(_inside(path, h) for h in hidden_dirs)):
+            stage = tempfile.mkdtemp(dir=scratch, prefix=".stage-")
+            _mount(path, stage, None, MS_BIND | MS_REC)
+            staged[path] = stage
+    for path in hidden:
+        if path in hidden_dirs:
+            _cover(path)
+        else:
             _mount("/dev/null", path, None, MS_BIND)
+    covered = set(hidden_dirs)
+    for path, stage in staged.items():
+        if not any(_inside(path, h) for h in hidden_dirs):
+            blocker = _blocking_ancestor(path)
+            _cover(blocker)
+            covered.add(blocker)
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _check(_libc.mount(stage.encode(), path.encode(), None, MS_MOVE, None), f"move {path}")
+        os.rmdir(stage)
+    for folder in covered:
+        _seal(folder)
     return "namespaces"
 
 

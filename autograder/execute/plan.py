@@ -21,31 +21,18 @@ def _package_dir(name: str) -> Path | None:
 
 
 def hidden_paths(course_root: Path, extra: tuple[Path, ...] = ()) -> tuple[str, ...]:
-    """Everything student code must not read: the course directory and our own packages.
-
-    Directories that hold the running Python environment stay visible (student code needs
-    numpy); everything else beside them is covered.
-    """
-    keep = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}
-    roots, hidden = {course_root.resolve()}, set()
+    """Everything student code must not see: the course directory (master notebooks, the
+    gradebook, other submissions), the checkouts holding our packages, and ``extra`` files.
+    The Python environment is mounted back inside them (see :mod:`.isolation`)."""
+    hidden = {course_root.resolve()}
     for package in ("autograder", "solutions"):
         folder = _package_dir(package)
         if folder is None:
             continue
-        if folder.parent.name in ("site-packages", "dist-packages"):
-            hidden.add(folder)
-        else:
-            roots.add(folder.parent)
-    for root in roots:
-        if root == Path("/"):
-            continue
-        for entry in root.iterdir():
-            entry = entry.resolve() if not entry.is_symlink() else entry
-            if any(k == entry or entry in k.parents for k in keep):
-                continue
-            hidden.add(entry)
+        site = folder.parent.name in ("site-packages", "dist-packages")
+        hidden.add(folder if site else folder.parent)
     hidden.update(p.resolve() for p in extra if p.exists())
-    return tuple(sorted(str(p) for p in hidden))
+    return tuple(sorted(str(p) for p in hidden if p != Path("/")))
 
 
 def sandbox_plan(course_root: Path, enabled: bool = True, extra: tuple[Path, ...] = ()

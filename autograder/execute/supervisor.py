@@ -24,6 +24,7 @@ from autograder.execute.job import (
     OUTPUT_LIMIT,
     PROTOCOL,
     TIMEOUT,
+    WORKER_ERROR,
     CellResult,
     ExecutionRecord,
     Job,
@@ -112,9 +113,13 @@ class _Collector:
         elif kind == "end":
             self.ended = True
         elif kind == "fatal":
-            self.record.status = DIED
-            self.record.reason = "the grader could not run the notebook: " + \
-                str(message.get("reason", ""))[:500]
+            reason = str(message.get("reason", ""))[:500]
+            if self.record.isolation:  # the notebook was running: its own fault
+                self.record.status = DIED
+                self.record.reason = "the notebook process failed: " + reason
+            else:  # the sandbox could not be set up: the grader's fault, not the student's
+                self.record.status = WORKER_ERROR
+                self.record.reason = "the grader could not set up the sandbox: " + reason
         else:
             raise ProtocolError(f"unknown message {kind!r}")
 

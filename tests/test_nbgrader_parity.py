@@ -1,0 +1,96 @@
+"""Same grades as ``nbgrader autograde`` on the same class, except where nbgrader is fooled or
+loses a submission; there ours is right.
+
+One class is graded twice, by real ``nbgrader autograde`` (hidden tests running inside each
+student's kernel) and by ``python -m autograder grade``, each into its own SQLite gradebook.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograder.samples import answer, fill_in
+from tests.conftest import ASSIGNMENT, grade, gradebook_scores, submit
+from tests.hostile import cheating_notebook, sabotaging_notebook
+
+pytestmark = pytest.mark.slow
+
+REFERENCE = {"lif_neuron": "the reference form", "lif_neuron_inh": "the reference form"}
+#: A sample of the catalogue (the whole catalogue is judged directly, faster, elsewhere).
+SAMPLE = {
+    "lif_neuron": ["np.dot", "a fresh numpy sample per step", "printing and warning",
+                   "missing alpha", "hard-coded alpha", "no reset"],
+    "lif_neuron_inh": ["temporaries", "printing and warning", "the inputs' signs swapped",
+                       "the stub left in"],
+}
+#: Cheats that fool nbgrader, which runs the hidden tests in the student's kernel.
+FOOLS_NBGRADER = ("imports the reference solution", "reads the master notebook from disk",
+                  "disables the hidden checker")
+
+
+def sample_class():
+    students = {}
+    for function, keys in SAMPLE.items():
+        other = "lif_neuron_inh" if function == "lif_neuron" else "lif_neuron"
+        for key in keys:
+            ans = answer(function, key)
+            student = f"{function}-{key}".replace(" ", "-").replace("'", "")
+            students[student] = (ans, answer(other, REFERENCE[other]))
+    return students
+
+
+@pytest.fixture(scope="module")
+def two_gradebooks(registered_course, tmp_path_factory, release_nb):
+    roots = {}
+    for tool in ("nbgrader", "ours"):
+        root = tmp_path_factory.mktemp(tool) / "course"
+        shutil.copytree(registered_course, root)
+        roots[tool] = root
+        for student, answers in sample_class().items():
+            submit(root, student, fill_in(release_nb, *answers))
+        for cheat in FOOLS_NBGRADER:
+            submit(root, "cheat-" + cheat.split()[0], cheating_notebook(release_nb, cheat,
+                                                                        str(root)))
+        submit(root, "dead-kernel", sabotaging_notebook(release_nb, "import os; os._exit(1)",
+                                                        str(root)))
+    nbgrader = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT,
+                               "--log-level=ERROR"], cwd=roots["nbgrader"], capture_output=True,
+                              text=True, timeout=900)
+    ours = grade(roots["ours"])
+    assert ours.returncode == 0, ours.stderr
+    return roots, nbgrader
+
+
+@pytest.mark.parametrize("student", sorted(sample_class()), ids=lambda s: f"{s} gets nbgrader's "
+                         "scores")
+def test_scores_equal_nbgraders_cell_for_cell(two_gradebooks, student):
+    roots, _ = two_gradebooks
+    ours = gradebook_scores(roots["ours"], student)
+    assert ours == gradebook_scores(roots["nbgrader"], student)
+    ans = sample_class()[student][0]
+    hidden = "ex1_hidden" if ans.function == "lif_neuron" else "ex2_hidden"
+    assert (ours[hidden] == 3) == ans.correct, "the hidden checks misjudged this answer"
+
+
+@pytest.mark.parametrize("cheat", FOOLS_NBGRADER, ids=lambda c: f"a student who {c}")
+def test_where_nbgrader_is_fooled_ours_is_right(two_gradebooks, cheat):
+    roots, _ = two_gradebooks
+    student = "cheat-" + cheat.split()[0]
+    assert gradebook_scores(roots["nbgrader"], student)["ex1_hidden"] == 3, \
+        "this trick is expected to fool nbgrader; if it no longer does, drop it from the list"
+    assert gradebook_scores(roots["ours"], student)["ex1_hidden"] == 0
+
+
+def test_where_nbgrader_loses_a_dead_kernel_ours_keeps_the_earlier_cells(two_gradebooks):
+    roots, nbgrader = two_gradebooks
+    ours = gradebook_scores(roots["ours"], "dead-kernel")
+    assert ours == {"ex1_public": 2, "ex1_hidden": 3, "ex2_public": 0, "ex2_hidden": 0}
+    try:
+        theirs = gradebook_scores(roots["nbgrader"], "dead-kernel")
+    except Exception:
+        theirs = None
+    assert theirs != ours, "nbgrader was expected to lose this submission"
