@@ -1,0 +1,182 @@
+"""The pieces of the hidden checks and of the sandbox protocol, one behaviour at a time."""
+
+from __future__ import annotations
+
+import json
+import struct
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import solutions
+from autograder.checks.calibration import load_calibration, simulate_spike_trains
+from autograder.checks.observe import Observation, decode_array, encode_array, observe
+from autograder.checks.public import judge_public
+from autograder.checks.spikestats import compare_statistics
+from autograder.checks.trials import HIDDEN_TRIALS, PUBLIC_TRIALS, Trial, trials_digest
+from autograder.checks.verdict import judge_trial
+from autograder.execute.job import clean_output
+from autograder.execute.protocol import MessageBuffer, ProtocolError, encode
+from autograder.samples import ANSWERS, function_source
+
+TRIAL = HIDDEN_TRIALS["lif_neuron"][0]
+
+
+def test_observation_survives_a_round_trip_through_json():
+    obs = observe(solutions.lif_neuron, TRIAL)
+    again = Observation.from_dict(json.loads(json.dumps(obs.to_dict())))
+    assert np.array_equal(again.v, obs.v) and np.array_equal(again.spike_times, obs.spike_times)
+    assert again.rng_state == obs.rng_state and again.result_type == "tuple"
+
+
+@pytest.mark.parametrize("record, problem", [
+    ({"dtype": "<f4", "shape": [1], "base64": "AAAAAA=="}, "float64"),
+    ({"dtype": "<f8", "shape": [2], "base64": "AAAAAAAAAAA="}, "does not match"),
+    ({"dtype": "<f8", "shape": [10**7], "base64": ""}, "larger than any trial"),
+    ({"dtype": "<f8", "shape": ["x"], "base64": ""}, "invalid shape"),
+    ("a string", "float64"),
+], ids=["a float32 array", "too few bytes", "a huge shape", "a bad shape", "not a record"])
+def test_decoding_refuses_arrays_that_are_not_what_they_claim(record, problem):
+    with pytest.raises(ValueError, match=problem):
+        decode_array(record)
+
+
+def test_arrays_are_never_unpickled():
+    assert encode_array(np.arange(3.0))["dtype"] == "<f8"
+    assert np.array_equal(decode_array(encode_array(np.arange(3.0))), [0.0, 1.0, 2.0])
+
+
+def test_an_object_with_rigged_equality_becomes_plain_numbers():
+    class AlwaysEqual(list):
+        def __eq__(self, other):
+            return True
+
+    def rigged(n_steps=1000, alpha=0.01, rate=10):
+        return np.zeros(n_steps), AlwaysEqual([])
+
+    obs = observe(rigged, TRIAL)
+    assert type(obs.spike_times) is np.ndarray and obs.spike_times.size == 0
+
+
+@pytest.mark.parametrize("func, expected", [
+    (None, "NameError"),
+    (lambda **kw: (_ for _ in ()).throw(NotImplementedError("x")), "NotImplementedError"),
+    (lambda **kw: np.zeros(3) + ..., "TypeError"),
+], ids=["a missing function", "the stub", "the placeholder"])
+def test_failures_of_the_call_are_recorded_not_raised(func, expected):
+    assert observe(func, TRIAL).error.startswith(expected)
+
+
+def test_values_that_are_not_numbers_are_recorded():
+    obs = observe(lambda **kw: (["a", "b"], []), TRIAL)
+    assert "could not be read as numbers" in obs.conversion_error
+
+
+def test_nothing_the_student_prints_or_warns_escapes(capfd):
+    def noisy(**kwargs):
+        import os
+        import sys
+
+        print("to stdout")
+        print("to stderr", file=sys.stderr)
+        os.write(2, b"straight to fd 2\n")
+        warnings.warn("a warning", stacklevel=1)
+        return solutions.lif_neuron(**kwargs)
+
+    obs = observe(noisy, TRIAL)
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert obs.error is None
+
+
+def test_the_same_seed_leaves_the_same_random_state():
+    first, second = observe(solutions.lif_neuron, TRIAL), observe(solutions.lif_neuron, TRIAL)
+    other = observe(solutions.lif_neuron, HIDDEN_TRIALS["lif_neuron"][1])
+    assert first.rng_state == second.rng_state != other.rng_state
+
+
+def test_calibration_matches_the_hidden_trials():
+    data = load_calibration()
+    assert data["trials_digest"] == trials_digest()
+    assert set(data["trials"]) == {t.id for group in HIDDEN_TRIALS.values() for t in group}
+    assert data["runs"] >= 2000
+
+
+@pytest.mark.parametrize("trial", [g[0] for g in HIDDEN_TRIALS.values()] +
+                         [HIDDEN_TRIALS["lif_neuron_inh"][1]], ids=lambda t: t.id)
+def test_the_reference_on_fresh_random_streams_passes_the_statistical_tier(trial,
+                                                                          reference_context):
+    for seed in range(40):
+        np.random.seed(900_000 + seed)
+        obs = observe(solutions.__dict__[trial.function], trial.__class__(
+            trial.id, trial.function, 900_000 + seed, trial.kwargs))
+        verdict = judge_trial(obs, trial, reference_context)
+        assert verdict.passed and verdict.tier == "statistical", verdict.message
+
+
+def test_new_simulations_fall_inside_the_calibrated_ranges():
+    trial = HIDDEN_TRIALS["lif_neuron_inh"][3]
+    record = load_calibration()["trials"][trial.id]
+    for train in simulate_spike_trains(trial, 25, seed_base=77_000_000):
+        assert all(r.passed for r in compare_statistics(train, record, 28))
+
+
+def self_check_helper(master_nb):
+    cell = next(c for c in master_nb.cells if "def self_check(" in c.source)
+    source = cell.source[cell.source.index("def self_check("):]
+    namespace = {"np": np}
+    exec(source, namespace)
+    return namespace["self_check"]
+
+
+@pytest.mark.parametrize("ans", ANSWERS, ids=lambda a: a.label.replace(" is ", " & public "))
+def test_trusted_public_checks_agree_with_the_notebooks_self_check(master_nb, release_nb, ans):
+    namespace = {"np": np, "stats": stats}
+    exec(function_source(release_nb, ans), namespace)
+    func = namespace[ans.function]
+    try:
+        self_check_helper(master_nb)(func)
+        notebook_passes = True
+    except Exception:
+        notebook_passes = False
+    observations = {t.id: observe(func, t) for t in PUBLIC_TRIALS[ans.function]}
+    assert (judge_public(ans.function, observations) is None) == notebook_passes
+
+
+def test_message_buffer_reassembles_split_frames_and_refuses_garbage():
+    frames = encode({"t": "start", "i": 3}) + encode({"t": "end"})
+    buffer = MessageBuffer(1024)
+    assert buffer.feed(frames[:5]) == []
+    assert buffer.feed(frames[5:]) == [{"t": "start", "i": 3}, {"t": "end"}]
+    with pytest.raises(ProtocolError):
+        MessageBuffer(1024).feed(struct.pack(">I", 10**6) + b"x")
+    with pytest.raises(ProtocolError):
+        MessageBuffer(1024).feed(struct.pack(">I", 3) + b"{{{")
+
+
+@pytest.mark.parametrize("output, kept", [
+    ({"output_type": "stream", "name": "stderr", "text": "x"}, True),
+    ({"output_type": "stream", "name": "/etc/passwd", "text": "x"}, False),
+    ({"output_type": "display_data", "data": {"text/plain": "1"}, "metadata": {}}, True),
+    ({"output_type": "update_display_data", "data": {}}, False),
+    ({"output_type": "error", "ename": "E", "evalue": "v", "traceback": "not a list"}, True),
+    ("not a dict", False),
+], ids=["a stderr stream", "an unknown stream", "display data", "an unknown type",
+        "an error with a bad traceback", "a string"])
+def test_outputs_from_the_sandbox_are_rebuilt_or_dropped(output, kept):
+    cleaned = clean_output(output)
+    assert (cleaned is not None) == kept
+    if cleaned and cleaned["output_type"] == "error":
+        assert cleaned["traceback"] == []
+
+
+def test_trials_avoid_the_defaults_and_threshold_ties():
+    for trial in HIDDEN_TRIALS["lif_neuron"]:
+        alpha = trial.kwargs["alpha"]
+        assert alpha != 0.01 and min(abs(alpha * k - 1) for k in range(1, 400)) > 1e-6
+    rates = {(t.kwargs["exc_rate"], t.kwargs["inh_rate"]) for t in HIDDEN_TRIALS["lif_neuron_inh"]}
+    assert any(e == i for e, i in rates) and any(e > i for e, i in rates) \
+        and any(e < i for e, i in rates)
+    assert isinstance(PUBLIC_TRIALS["lif_neuron"][0], Trial)
