@@ -148,7 +148,8 @@ def write_autograded(course: Course, submission: Submission, notebook_name: str,
     target = course.autograded_dir(submission.student, submission.assignment)
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(submission.folder, target, ignore=shutil.ignore_patterns(".*"))
+    # the submitted files but the notebooks (a broken one would trip nbgrader's own tools)
+    shutil.copytree(submission.folder, target, ignore=shutil.ignore_patterns(".*", "*.ipynb"))
     source = course.source_dir(submission.assignment)
     for path in source.rglob("*"):
         rel = path.relative_to(source)

@@ -1,0 +1,140 @@
+"""After grading: the class report (rendered in a real headless browser) and per-student feedback."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograder.samples import answer, fill_in
+from tests.conftest import ASSIGNMENT, grade, run_module, submit
+from tests.services import unavailable
+
+pytestmark = pytest.mark.slow
+
+CLASS = {"alice": ("the reference form", "the reference form"),
+         "carol": ("a while loop", "a missing leak"),
+         "dave": ("missing alpha", "the inputs' signs swapped"),
+         "erin": ("the stub left in", "the stub left in")}
+SOLUTION_LINE_2 = "dv = -beta * v[i - 1] + alpha * (exc[i] - inh[i])"
+
+
+@pytest.fixture(scope="module")
+def graded(registered_course, tmp_path_factory, release_nb):
+    root = tmp_path_factory.mktemp("reported") / "course"
+    shutil.copytree(registered_course, root)
+    for student, (first, second) in CLASS.items():
+        folder = submit(root, student, fill_in(release_nb, answer("lif_neuron", first),
+                                               answer("lif_neuron_inh", second)))
+        (folder / "submission_secret.txt").write_text(f"secret-{student}")
+    folder = submit(root, "frank", b"{ broken")
+    (folder / "submission_secret.txt").write_text("secret-frank")  # as nbgrader collect writes
+    assert grade(root).returncode == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def report(graded):
+    done = run_module("autograder", "report", ASSIGNMENT, cwd=graded)
+    assert done.returncode == 0, done.stderr
+    return graded / "reports" / ASSIGNMENT / "index.html"
+
+
+@pytest.fixture(scope="module")
+def feedback(graded):
+    done = run_module("autograder", "feedback", ASSIGNMENT, cwd=graded)
+    assert done.returncode == 0, done.stderr
+    return {s: graded / "feedback" / s / ASSIGNMENT / f"{ASSIGNMENT}.html"
+            for s in [*CLASS, "frank"]}
+
+
+def browser_path() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    unavailable("no Chromium: install Debian's chromium (.ci/run does)")
+
+
+def render_offline(page_path):
+    """Open a page in headless Chromium with every network request refused."""
+    from playwright.sync_api import sync_playwright
+
+    requests = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path(), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        page = browser.new_page()
+
+        def route(r):
+            if not r.request.url.startswith("file://"):
+                requests.append(r.request.url)
+                return r.abort()
+            return r.continue_()
+
+        page.route("**/*", route)
+        page.goto(page_path.as_uri())
+        page.wait_for_load_state("load")
+        images = page.evaluate(
+            "Array.from(document.images).map(i => [i.getAttribute('src'), i.complete, "
+            "i.naturalWidth])")
+        text = page.inner_text("body")
+        browser.close()
+    return images, text, requests
+
+
+def test_report_renders_offline_with_every_figure(report):
+    images, text, requests = render_offline(report)
+    assert requests == [], "the report fetched something from the network"
+    sources = {src for src, _, _ in images}
+    assert {"scores.png", "pass_rate.png", "mistakes.png", "spike_statistics.png",
+            "grading_time.png"} <= sources
+    for src, complete, width in images:
+        assert complete and width > 0, f"{src} did not load"
+    assert "5 submissions" in text.replace("\n", " ") or "submissions\n5" in text
+
+
+def test_report_counts_the_diagnosed_mistakes_and_lists_what_could_not_be_graded(report):
+    page = report.read_text()
+    assert "the signs of the inputs are swapped" in page
+    assert "the input is not scaled by alpha" in page
+    assert "the leak has no effect" in page
+    assert "frank" in page and "not valid notebook JSON" in page
+
+
+def test_feedback_shows_the_work_and_the_verdicts_but_no_hidden_tests(feedback):
+    page = feedback["dave"].read_text()
+    assert "dv = exc[i]" in page, "the student's own code is shown"
+    assert "ex2_hidden" in page and "the signs of the inputs are swapped" in page
+    assert "spiked at every time step" in page, "the public test's message is shown"
+    for secret in ("BEGIN HIDDEN TESTS", "check_lif_neuron", "from autograder", "solutions",
+                   SOLUTION_LINE_2):
+        assert secret not in page, f"feedback reveals {secret!r}"
+    assert not re.search(r"<(script|link)[^>]+(src|href)=['\"]?https?://", page)
+
+
+def test_feedback_renders_offline(feedback):
+    images, text, requests = render_offline(feedback["carol"])
+    assert requests == []
+    assert all(complete and width > 0 for _, complete, width in images)
+    assert "7 / 10 points" in text
+
+
+def test_an_ungradable_submission_gets_feedback_saying_why(feedback):
+    assert "not valid notebook JSON" in feedback["frank"].read_text()
+
+
+def test_nbgrader_release_feedback_accepts_it(graded, feedback, tmp_path):
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "nbgrader", "release_feedback", ASSIGNMENT,
+         f"--Exchange.root={exchange}", "--log-level=ERROR"],
+        cwd=graded, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    released = list((exchange / "how-models" / "feedback").glob("*.html"))
+    assert len(released) == len(CLASS) + 1
+    assert any("the signs of the inputs are swapped" in p.read_text() for p in released)
