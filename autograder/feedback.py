@@ -41,7 +41,8 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 980px; c
 .jp-InputArea-editor, .input_area, div.highlight { background: #f5f5f5; padding: .3em .6em;
            border-radius: 4px; overflow-x: auto; }
 .jp-OutputArea-output pre, .output_area pre { white-space: pre-wrap; margin: .2em 0; }
-.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"], .output_stderr { background: #fdd; }
+.jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"], .output_stderr {
+    background: #fdd; }
 .jp-InputPrompt, .jp-OutputPrompt, .prompt { display: none; }
 img { max-width: 100%; }
 """

@@ -1,4 +1,4 @@
-"""After grading: the class report (rendered in a real headless browser) and per-student feedback."""
+"""After grading: the class report (rendered in headless Chromium) and per-student feedback."""
 
 from __future__ import annotations
 
