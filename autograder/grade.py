@@ -25,12 +25,10 @@ from autograder.execute.job import COMPLETED, WORKER_ERROR, ExecutionRecord, Job
 from autograder.execute.plan import sandbox_plan
 from autograder.judge import judge
 from autograder.record import (
+    GradebookWriter,
     GradeResult,
     TestResult,
-    open_submission,
     read_results,
-    record_scores,
-    record_zero,
     scores_from_notebook,
     write_autograded,
     write_results,
@@ -53,6 +51,8 @@ class Prepared:
     notebook: object
     notes: list[str]
     started: float
+    #: Time spent in this process reading, sanitizing and packing it.
+    prepare_seconds: float = 0.0
 
 
 @dataclass
@@ -88,6 +88,7 @@ class Grader:
             raise GraderError(f"{self.course.source_dir(self.assignment)} has {len(masters)} "
                               "notebooks; this grader handles one notebook per assignment")
         self.notebook_name = masters[0].stem
+        self.writer: GradebookWriter | None = None  # open while a batch runs
 
     # -- stages ---------------------------------------------------------------------------------
     def load_index(self) -> SourceIndex:
@@ -101,7 +102,7 @@ class Grader:
         return (result is not None and student in in_gradebook
                 and result.extra.get("submission_digest") == digest)
 
-    def prepare(self, student: str, index: SourceIndex, notes_sink: list) -> Prepared | GradeResult:
+    def prepare(self, student: str, index: SourceIndex) -> Prepared | GradeResult:
         """Read and sanitize one submission; a bad one becomes a zero-score result right away."""
         started = time.monotonic()
         folder = self.course.submitted_dir(student, self.assignment)
@@ -132,11 +133,10 @@ class Grader:
     def finish(self, prepared: Prepared, record: ExecutionRecord, index: SourceIndex,
                context: ReferenceContext) -> GradeResult:
         """Judge in this (trusted) process, then record everything."""
+        started = time.monotonic()
         submission = prepared.submission
         judged = judge(prepared.notebook, record, index, context)
-        with Gradebook(self.db_url, self.course.course_id() or None) as gb:
-            open_submission(gb, submission)
-        record_scores(self.db_url, self.config, submission, self.notebook_name, judged.notebook)
+        self.writer.record_scores(submission, self.notebook_name, judged.notebook)
         tests = scores_from_notebook(judged)
         notes = list(prepared.notes)
         if record.status != COMPLETED:
@@ -144,7 +144,7 @@ class Grader:
         result = GradeResult(
             student=submission.student, assignment=self.assignment,
             score=sum(t.score for t in tests), max_score=sum(t.max_score for t in tests),
-            tests=tests, notes=notes, seconds=time.monotonic() - prepared.started,
+            tests=tests, notes=notes,
             extra={"submission_digest": prepared.digest, "execution": {
                 "status": record.status, "reason": record.reason,
                 "seconds": round(record.seconds, 3), "max_rss_mb": round(record.max_rss_mb, 1),
@@ -152,17 +152,19 @@ class Grader:
                 "exercises": {v.function: v.exercise.summary()
                               for v in judged.verdicts.values() if v.exercise is not None}})
         folder = write_autograded(self.course, submission, self.notebook_name, judged.notebook)
+        finish_seconds = time.monotonic() - started
+        cells = sum(c.seconds for c in record.cells.values())
+        result.seconds = prepared.prepare_seconds + record.seconds + finish_seconds
+        result.extra["timing"] = {"prepare": round(prepared.prepare_seconds, 4),
+                                  "sandbox": round(record.seconds, 4), "cells": round(cells, 4),
+                                  "judge_and_record": round(finish_seconds, 4)}
         write_results(folder, result)
         return result
 
     def record_failure(self, submission: Submission, digest: str, reason: str, started: float
                        ) -> GradeResult:
         """A submission that cannot be executed: every test scores 0, and the reason is kept."""
-        with Gradebook(self.db_url, self.course.course_id() or None) as gb:
-            open_submission(gb, submission)
-            record_zero(gb, submission, self.notebook_name)
-            max_scores = {g.name: float(g.max_score) for g in
-                          gb.find_notebook(self.notebook_name, self.assignment).grade_cells}
+        max_scores = self.writer.record_zero(submission, self.notebook_name)
         tests = [TestResult(name, 0.0, points, reason, False) for name, points in
                  max_scores.items()]
         result = GradeResult(student=submission.student, assignment=self.assignment, score=0.0,
@@ -198,19 +200,23 @@ class Grader:
             return summary
         context = ReferenceContext().warm_up(with_mutants=False)
         prepared: dict[str, Prepared] = {}
+        self.writer = GradebookWriter(self.db_url, self.config, self.course.course_id(),
+                                      self.assignment)
 
         def jobs() -> Iterator[Job]:
             for student in todo:
-                item = self.prepare(student, index, [])
+                item = self.prepare(student, index)
                 if isinstance(item, GradeResult):
                     summary.results.append(item)
                     if progress:
                         progress(item)
                     continue
                 prepared[item.submission.id] = item
-                yield self.job_for(item, index)
+                job = self.job_for(item, index)
+                item.prepare_seconds = time.monotonic() - item.started
+                yield job
 
-        with self._pool() as pool:
+        with self.writer, self._pool() as pool:
             for job, record in pool.run(jobs()):
                 if record.status == WORKER_ERROR:
                     summary.failures.append((job.submission_id, record.reason))

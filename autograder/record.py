@@ -92,35 +92,75 @@ def _resources(submission: Submission, notebook: str, db_url: str) -> dict:
                          "student": submission.student, "db_url": db_url}}
 
 
-def open_submission(gb: Gradebook, submission: Submission) -> None:
-    """Create or update the student and the submission, as nbgrader's autograde does."""
-    with warnings.catch_warnings():
-        # nbgrader's add_submission trips SQLAlchemy 2's autoflush warnings; harmless.
-        warnings.simplefilter("ignore", SAWarning)
-        gb.update_or_create_student(submission.student)
-        if submission.timestamp_text:
-            gb.update_or_create_submission(submission.assignment, submission.student,
-                                           timestamp=submission.timestamp_text)
-        else:
-            gb.update_or_create_submission(submission.assignment, submission.student)
+class SaveAutoGradesInto(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, writing through an open gradebook instead of opening one per
+    notebook (each new connection recompiles every query: ten times the cost of the writes)."""
+
+    def __init__(self, gradebook: Gradebook, **kwargs):
+        super().__init__(**kwargs)
+        self.open_gradebook = gradebook
+
+    def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
+        self.notebook_id = resources["nbgrader"]["notebook"]
+        self.assignment_id = resources["nbgrader"]["assignment"]
+        self.student_id = resources["nbgrader"]["student"]
+        self.gradebook = self.open_gradebook
+        return super(SaveAutoGrades, self).preprocess(nb, resources)
 
 
-def record_scores(db_url: str, config: Config, submission: Submission, notebook_name: str,
-                  graded: NotebookNode) -> None:
-    """Write the cells' scores with nbgrader's SaveAutoGrades and AssignLatePenalties."""
-    resources = _resources(submission, notebook_name, db_url)
-    SaveAutoGrades(config=config).preprocess(graded, resources)
-    AssignLatePenalties(config=config).preprocess(graded, resources)
+class GradebookWriter:
+    """Writes a batch's grades the way ``nbgrader autograde`` does, through one connection."""
 
+    def __init__(self, db_url: str, config: Config, course_id: str | None, assignment: str):
+        self.db_url = db_url
+        self.config = config
+        self.gradebook = Gradebook(db_url, course_id or None)
+        # Late penalties are nbgrader's own (AssignLatePenalties); without a due date they
+        # are always none, so the extra pass is only made when there is one.
+        self.has_due_date = self.gradebook.find_assignment(assignment).duedate is not None
 
-def record_zero(gb: Gradebook, submission: Submission, notebook_name: str) -> None:
-    """A notebook that cannot be graded scores 0, as nbgrader scores a missing notebook."""
-    notebook = gb.find_submission_notebook(notebook_name, submission.assignment,
-                                           submission.student)
-    for grade in notebook.grades:
-        grade.auto_score = 0
-        grade.needs_manual_grade = False
-    gb.db.commit()
+    def close(self) -> None:
+        self.gradebook.close()
+
+    def __enter__(self) -> GradebookWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open_submission(self, submission: Submission) -> None:
+        """Create or update the student and the submission, as nbgrader's autograde does."""
+        gb = self.gradebook
+        with warnings.catch_warnings():
+            # nbgrader's add_submission trips SQLAlchemy 2's autoflush warnings; harmless.
+            warnings.simplefilter("ignore", SAWarning)
+            gb.update_or_create_student(submission.student)
+            if submission.timestamp_text:
+                gb.update_or_create_submission(submission.assignment, submission.student,
+                                               timestamp=submission.timestamp_text)
+            else:
+                gb.update_or_create_submission(submission.assignment, submission.student)
+
+    def record_scores(self, submission: Submission, notebook_name: str,
+                      graded: NotebookNode) -> None:
+        """The cells' scores by nbgrader's SaveAutoGrades (and AssignLatePenalties)."""
+        self.open_submission(submission)
+        resources = _resources(submission, notebook_name, self.db_url)
+        SaveAutoGradesInto(self.gradebook, config=self.config).preprocess(graded, resources)
+        if self.has_due_date:
+            AssignLatePenalties(config=self.config).preprocess(graded, resources)
+
+    def record_zero(self, submission: Submission, notebook_name: str) -> dict[str, float]:
+        """A notebook that cannot be graded scores 0, as nbgrader scores a missing notebook;
+        returns the points each test was worth."""
+        self.open_submission(submission)
+        notebook = self.gradebook.find_submission_notebook(notebook_name, submission.assignment,
+                                                           submission.student)
+        for grade in notebook.grades:
+            grade.auto_score = 0
+            grade.needs_manual_grade = False
+        self.gradebook.db.commit()
+        return {g.name: float(g.max_score) for g in notebook.grades}
 
 
 def scores_from_notebook(judged: JudgedNotebook) -> list[TestResult]:

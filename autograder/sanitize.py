@@ -1,11 +1,14 @@
 """Sanitize a submission: tests, points and locked cells come back from the master.
 
 This is nbgrader's own sanitizing pipeline (ClearOutput, DeduplicateIds, OverwriteKernelspec,
-OverwriteCells with ``add_missing_cells``, CheckCellMetadata) with one change: the master's cells
-are read once per grading run into a :class:`SourceIndex` instead of from the database for every
-notebook. The index is built from the gradebook (exactly what ``nbgrader autograde`` restores)
-or, for ``python -m autograder check``, from the master notebook processed as
-``nbgrader generate_assignment`` would store it.
+OverwriteCells with ``add_missing_cells``) with two changes: the master's cells are read once per
+grading run into a :class:`SourceIndex` instead of from the database for every notebook, and
+:class:`RestoreCellMetadata` first rebuilds every cell's nbgrader metadata from the master, so a
+tampered flag no longer makes nbgrader give up on the whole notebook.
+
+The index is built from the gradebook (exactly what ``nbgrader autograde`` restores) or, for
+``python -m autograder check``, from the master notebook processed as ``nbgrader
+generate_assignment`` would store it.
 """
 
 from __future__ import annotations
@@ -143,6 +146,7 @@ class SourceIndex:
                 solution_cells.append(entry)
             if utils.is_task(cell):
                 task_cells.append(GradedCell(entry.name, float(meta["points"]), cell.cell_type))
+        nb, _ = CheckCellMetadata().preprocess(nb, resources)  # the master must be valid
         return cls(assignment, path.stem, source_cells, grade_cells, solution_cells, task_cells,
                    json.dumps(nb.metadata.get("kernelspec", {})))
 
@@ -181,9 +185,16 @@ class RestoreKernelspec:
 
 
 class RestoreCellMetadata:
-    """The nbgrader flags of every cell the master knows (grade, solution, locked, task, points)
-    come back from the master. nbgrader's OverwriteCells restores points and locks but not the
-    grade and solution flags, and fails the whole notebook when a student flipped one."""
+    """Every cell's nbgrader metadata comes back from the master.
+
+    nbgrader's OverwriteCells restores points and locks but not the grade and solution flags, and
+    fails the whole notebook when a student flipped one; stray keys or a grade_id the master does
+    not have make its metadata validation fail it too. Here the metadata of a cell the master knows
+    is rebuilt from the master's flags (OverwriteCells then sets the checksum), and nbgrader
+    metadata claiming a cell the master does not have is removed: it is an ordinary cell. After
+    this step every cell's metadata is determined by the master, so nbgrader's per-notebook
+    metadata validation (CheckCellMetadata) has nothing left to find.
+    """
 
     def __init__(self, index: SourceIndex):
         self.index = index
@@ -194,29 +205,38 @@ class RestoreCellMetadata:
         tasks = {c.name: c.max_score for c in self.index.task_cells}
         solutions = {c.name for c in self.index.solution_cells}
         for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader")
+            if "nbgrader" not in cell.metadata:
+                continue
+            meta = cell.metadata["nbgrader"]
             name = meta.get("grade_id") if isinstance(meta, dict) else None
             try:
                 master = self.index.find_source_cell(name, self.index.notebook,
                                                      self.index.assignment)
             except MissingEntry:
+                if name is not None or meta:
+                    self.notes.append(f"a cell claimed nbgrader metadata ({name or 'no id'}) "
+                                      "that the master does not have; graded as ordinary code")
+                del cell.metadata["nbgrader"]
                 continue
             wanted = {"grade": name in grades, "solution": name in solutions,
                       "task": name in tasks, "locked": master.locked}
-            points = grades.get(name, tasks.get(name))
             for key, value in wanted.items():
                 if bool(meta.get(key, False)) != value:
                     self.notes.append(f"nbgrader metadata of cell {name}: {key} was "
                                       f"{meta.get(key)}, restored to {value}")
-                meta[key] = value
+            points = grades.get(name, tasks.get(name))
+            try:
+                claimed = float(meta.get("points")) if meta.get("points") is not None else None
+            except (TypeError, ValueError):
+                claimed = -1.0
+            if points is not None and claimed is not None and claimed != points:
+                self.notes.append(f"cell {name} was worth {meta['points']} points; "
+                                  f"restored to {points:g}")
+            rebuilt = {"grade_id": name, "schema_version": 3, "cell_type": master.cell_type,
+                       **wanted}
             if points is not None:
-                if meta.get("points") is not None and float(meta["points"]) != points:
-                    self.notes.append(f"cell {name} was worth {meta['points']} points; "
-                                      f"restored to {points:g}")
-                meta["points"] = points
-            else:
-                meta.pop("points", None)
-            meta.setdefault("schema_version", 3)
+                rebuilt["points"] = points
+            cell.metadata["nbgrader"] = rebuilt
         return nb, resources
 
 
@@ -259,7 +279,7 @@ def sanitize(nb: NotebookNode, index: SourceIndex) -> tuple[NotebookNode, list[s
     resources = {"nbgrader": {"notebook": index.notebook, "assignment": index.assignment}}
     metadata = RestoreCellMetadata(index)
     steps = (ClearOutput(), metadata, DeduplicateIds(), RestoreKernelspec(index),
-             RestoreFromMaster(index), CheckCellMetadata())
+             RestoreFromMaster(index))
     for step in steps:
         log = getattr(step, "log", None)
         if log is not None:

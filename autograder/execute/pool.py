@@ -6,11 +6,9 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict
-from queue import Queue
 
 from autograder.execute.isolation import SandboxPlan
 from autograder.execute.job import WORKER_ERROR, ExecutionRecord, Job
@@ -97,33 +95,28 @@ class LocalPool:
             worker.close()
 
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, ExecutionRecord]]:
-        """Yield (job, record) pairs as they finish; jobs are pulled lazily."""
+        """Yield (job, record) pairs as they finish.
+
+        Jobs are pulled lazily, in the calling thread, only when a worker is free: preparing a
+        job may touch the gradebook, which belongs to the caller's thread.
+        """
         source = iter(jobs)
-        lock = threading.Lock()
-        done: Queue = Queue()
-
-        def next_job() -> Job | None:
-            with lock:
-                return next(source, None)
-
-        def serve(worker: Worker) -> None:
-            try:
-                while (job := next_job()) is not None:
-                    done.put((job, worker.run(job)))
-            except BaseException as exc:  # a bug in job preparation must not hang the batch
-                done.put(exc)
-            finally:
-                done.put(None)
-
-        threads = [threading.Thread(target=serve, args=(w,), daemon=True) for w in self.workers]
-        for thread in threads:
-            thread.start()
-        running = len(threads)
-        while running:
-            item = done.get()
-            if item is None:
-                running -= 1
-            elif isinstance(item, BaseException):
-                raise item
-            else:
-                yield item
+        idle = list(self.workers)
+        running: dict[Future, tuple[Worker, Job]] = {}
+        with ThreadPoolExecutor(len(self.workers)) as threads:
+            exhausted = False
+            while True:
+                while idle and not exhausted:
+                    job = next(source, None)
+                    if job is None:
+                        exhausted = True
+                        break
+                    worker = idle.pop()
+                    running[threads.submit(worker.run, job)] = (worker, job)
+                if not running:
+                    return
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    worker, job = running.pop(future)
+                    idle.append(worker)
+                    yield job, future.result()

@@ -1,0 +1,151 @@
+"""Grade one class with ``nbgrader autograde`` and with ``python -m autograder grade``; compare.
+
+Prints both wall times and their ratio, whether every cell got the same score, the grader's own
+overhead per submission beyond the student's code, and memory per worker.
+
+    python benchmarks/grading_speed.py [--students 100] [--workers N] [--skip-nbgrader]
+
+The class cycles through the answer catalogue (correct answers and mistakes, both exercises),
+leaving out answers whose own code takes over a second (a per-step ``scipy.stats`` sample):
+those cost the same under both graders and only blur the comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from autograder.course import Course, ensure_tools_on_path  # noqa: E402
+from autograder.register import ensure_assignment  # noqa: E402
+from autograder.samples import ANSWERS, answer, fill_in  # noqa: E402
+
+ASSIGNMENT = "W1D1_Tutorial2"
+SLOW = {"a fresh scipy sample per step", "fresh scipy samples per step"}
+
+
+def make_course(root: Path) -> Path:
+    root.mkdir(parents=True)
+    for name in ("source", "release"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy2(REPO / "nbgrader_config.py", root)
+    course = Course.at(root)
+    ensure_assignment(course, ASSIGNMENT, course.db_url(), course.nbgrader_config(), print)
+    return root
+
+
+def build_class(root: Path, students: int) -> None:
+    release = nbformat.read(str(REPO / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), 4)
+    pool = [a for a in ANSWERS if a.key not in SLOW and a.whole_function.count("class ") == 0]
+    first = [a for a in pool if a.function == "lif_neuron"]
+    second = [a for a in pool if a.function == "lif_neuron_inh"]
+    for k in range(students):
+        # two in three students answer both exercises the tutorial's way
+        a = first[k % len(first)] if k % 3 == 0 else answer("lif_neuron", "the reference form")
+        b = second[(k * 7) % len(second)] if k % 3 == 1 else \
+            answer("lif_neuron_inh", "the reference form")
+        folder = root / "submitted" / f"student{k:04d}" / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nbformat.write(fill_in(release, a, b), str(folder / f"{ASSIGNMENT}.ipynb"))
+        (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
+
+
+def scores(root: Path) -> dict[str, dict[str, float | None]]:
+    from nbgrader.api import Gradebook
+
+    out = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for submission in gb.find_assignment(ASSIGNMENT).submissions:
+            notebook = submission.notebooks[0]
+            out[submission.student.id] = {g.name: g.auto_score for g in notebook.grades}
+    return out
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        print(done.stdout[-2000:], done.stderr[-4000:])
+        raise SystemExit(f"{' '.join(command)} failed")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--skip-nbgrader", action="store_true")
+    args = parser.parse_args()
+    ensure_tools_on_path()
+    work = Path(tempfile.mkdtemp(prefix="grading-speed-"))
+    template = make_course(work / "template")
+    build_class(template, args.students)
+    ours_root, theirs_root = work / "ours", work / "nbgrader"
+    shutil.copytree(template, ours_root)
+    shutil.copytree(template, theirs_root)
+    print(f"class: {args.students} submissions; {args.workers} workers; {os.cpu_count()} cores")
+
+    ours = timed([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--no-progress",
+                  "--workers", str(args.workers)], ours_root)
+    print(f"python -m autograder grade: {ours:8.1f} s wall  "
+          f"({ours / args.students:.3f} s per submission)")
+    results = [json.loads(p.read_text()) for p in
+               (ours_root / "autograded").glob(f"*/{ASSIGNMENT}/results.json")]
+    timing = [r["extra_data"]["timing"] for r in results if "timing" in r["extra_data"]]
+    overhead = [t["sandbox"] - t["cells"] + t["prepare"] + t["judge_and_record"] for t in timing]
+    cells = [t["cells"] for t in timing]
+    print(f"  per submission: cells (student code, checks' calls) {statistics.mean(cells):.3f} s"
+          f" mean; grader overhead beyond them {statistics.mean(overhead):.3f} s mean, "
+          f"{statistics.median(overhead):.3f} s median")
+    print(f"  sandbox overhead alone (fork, confine, collect): "
+          f"{statistics.mean(t['sandbox'] - t['cells'] for t in timing):.3f} s; "
+          f"coordinator (sanitize, judge, gradebook, files): "
+          f"{statistics.mean(t['prepare'] + t['judge_and_record'] for t in timing):.3f} s")
+    rss = [r["extra_data"]["execution"]["max_rss_mb"] for r in results]
+    print(f"  memory: largest sandboxed notebook {max(rss):.0f} MB resident")
+    _worker_rss()
+
+    if args.skip_nbgrader:
+        return
+    theirs = timed([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT,
+                    "--log-level=ERROR"], theirs_root)
+    print(f"nbgrader autograde:         {theirs:8.1f} s wall  "
+          f"({theirs / args.students:.3f} s per submission)")
+    print(f"speed-up: {theirs / ours:.1f}x")
+    a, b = scores(ours_root), scores(theirs_root)
+    same = sum(a.get(s) == b.get(s) for s in b)
+    print(f"identical per-cell scores: {same} of {len(b)} submissions")
+    for student in sorted(s for s in b if a.get(s) != b.get(s))[:10]:
+        print(f"  differs: {student}: ours {a.get(student)} nbgrader {b.get(student)}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _worker_rss() -> None:
+    """Resident memory of one warm worker, started the way the grader starts it."""
+    from autograder.execute.isolation import SandboxPlan
+    from autograder.execute.pool import Worker
+
+    worker = Worker(SandboxPlan(namespaces=False)).start()
+    try:
+        with open(f"/proc/{worker.info['pid']}/status") as handle:
+            rss = next(line for line in handle if line.startswith("VmRSS")).split()[1]
+        print(f"  memory: one warm worker {int(rss) / 1024:.0f} MB resident")
+    finally:
+        worker.close()
+
+
+if __name__ == "__main__":
+    main()
