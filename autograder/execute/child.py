@@ -86,7 +86,10 @@ def run_child(job: Job, result_fd: int, scratch: str, plan: isolation.SandboxPla
         readers = _redirect_std_fds(scratch)
         write_message(result_fd, {"t": "hello", "isolation": achieved})
         _run_cells(job, result_fd, shell, readers)
-        write_message(result_fd, {"t": "end"})
+        import resource
+
+        write_message(result_fd, {"t": "end", "rss_mb": resource.getrusage(
+            resource.RUSAGE_SELF).ru_maxrss / 1024})
     except BaseException as exc:  # report, never raise: this process must not return
         try:
             write_message(result_fd, {"t": "fatal", "reason": f"{type(exc).__name__}: {exc}"})

@@ -189,6 +189,16 @@ def kill_user_processes(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
+def has_children() -> bool:
+    """Whether this process still has a child, running or not yet reaped. Orphans of our
+    children are re-parented to us (we are a subreaper), so no children means no descendants."""
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
+
+
 def kill_descendants(root_pid: int) -> None:
     """Kill the process group of ``root_pid`` and any orphan re-parented to this process."""
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from autograder.execute.isolation import SandboxPlan
 
-#: ``uid`` value asking each worker for a user id of its own (100000 + its process id).
+#: ``uid`` value asking for a user id per job (100000 + the process id of its supervisor).
 AUTO_UID = -1
 
 

@@ -7,13 +7,14 @@ child reported before it stopped is kept: cells that ran keep their outputs and 
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import resource
 import select
 import shutil
 import signal
 import tempfile
 import time
+from collections.abc import Callable
 
 from autograder.checks.observe import Observation
 from autograder.execute import isolation
@@ -112,6 +113,8 @@ class _Collector:
             self.record.observations[grade_id] = observations
         elif kind == "end":
             self.ended = True
+            rss = message.get("rss_mb")
+            self.record.max_rss_mb = float(rss) if isinstance(rss, (int, float)) else 0.0
         elif kind == "fatal":
             reason = str(message.get("reason", ""))[:500]
             if self.record.isolation:  # the notebook was running: its own fault
@@ -124,10 +127,21 @@ class _Collector:
             raise ProtocolError(f"unknown message {kind!r}")
 
 
-def run_job(job: Job, plan: isolation.SandboxPlan, shell: GradingShell, baseline_bytes: int
-            ) -> ExecutionRecord:
-    """Execute ``job`` in a sandboxed child of this process and return what it produced."""
+def job_plan(plan: isolation.SandboxPlan) -> isolation.SandboxPlan:
+    """The plan of this job: as root, a user id of its own (100000 + this supervisor's pid), so
+    cleaning up after it can never touch another job's processes."""
+    if plan.uid is not None and plan.uid < 0:
+        uid = 100000 + os.getpid()
+        return dataclasses.replace(plan, uid=uid, gid=uid)
+    return plan
+
+
+def run_job(job: Job, plan: isolation.SandboxPlan, shell: GradingShell, baseline_bytes: int,
+            deliver: Callable[[ExecutionRecord], None]) -> None:
+    """Execute ``job`` in a sandboxed child of this process; ``deliver`` gets the record as soon
+    as it is complete, before the (slower) cleanup of processes and files."""
     started = time.monotonic()
+    plan = job_plan(plan)
     isolation.set_child_subreaper()
     scratch = _prepare_scratch(job, plan)
     read_fd, write_fd = os.pipe()
@@ -137,94 +151,115 @@ def run_job(job: Job, plan: isolation.SandboxPlan, shell: GradingShell, baseline
         run_child(job, write_fd, scratch, plan, shell, baseline_bytes)  # never returns
     os.close(write_fd)
     collector = _Collector(job)
-    limits = job.limits
-    buffer = MessageBuffer(limits.output_bytes + PROTOCOL_SLACK)
-    received = 0
-    status = None
     try:
         pidfd = os.pidfd_open(pid)
     except (AttributeError, OSError):
         pidfd = None
+    delivered = False
     try:
-        while status is None:
-            now = time.monotonic()
-            deadline = started + limits.total_timeout
-            if collector.current is not None:
-                deadline = min(deadline, collector.current_started + limits.cell_timeout)
-            if now >= deadline:
-                status = TIMEOUT
-                if collector.current is not None and \
-                        now >= collector.current_started + limits.cell_timeout:
-                    collector.record.reason = (
-                        f"a cell ran longer than the {limits.cell_timeout:g} s cell time limit "
-                        "and was stopped")
-                else:
-                    collector.record.reason = (f"the notebook ran longer than the "
-                                               f"{limits.total_timeout:g} s limit and was stopped")
-                break
-            watched = [read_fd] + ([pidfd] if pidfd is not None else [])
-            ready, _, _ = select.select(watched, [], [], min(deadline - now,
-                                                              0.25 if pidfd is None else 60))
-            if read_fd in ready:
-                chunk = os.read(read_fd, 1 << 20)
-                if not chunk:
-                    status = COMPLETED if collector.ended else DIED
-                    break
-                received += len(chunk)
-                if received > limits.output_bytes + PROTOCOL_SLACK:
-                    status = OUTPUT_LIMIT
-                    collector.record.reason = "the notebook produced more output than allowed"
-                    break
-                try:
-                    for message in buffer.feed(chunk):
-                        collector.handle(message, time.monotonic())
-                except (ProtocolError, ValueError, TypeError, KeyError) as exc:
-                    status = PROTOCOL
-                    collector.record.reason = f"the notebook process sent garbage ({exc})"
-                    break
-                if collector.ended:
-                    status = COMPLETED
-                    break
-            elif pidfd is not None and pidfd in ready or pidfd is None and \
-                    os.waitpid(pid, os.WNOHANG)[0]:
-                # The child is gone; read whatever it wrote before dying.
-                while True:
-                    r, _, _ = select.select([read_fd], [], [], 0)
-                    if not r:
-                        break
-                    chunk = os.read(read_fd, 1 << 20)
-                    if not chunk:
-                        break
-                    try:
-                        for message in buffer.feed(chunk):
-                            collector.handle(message, time.monotonic())
-                    except (ProtocolError, ValueError, TypeError, KeyError):
-                        break
-                status = COMPLETED if collector.ended else DIED
+        status = _collect(job, collector, read_fd, pid, pidfd, started)
+        record = collector.record
+        if record.status == COMPLETED:
+            record.status = status
+        exit_status = None
+        if record.status != COMPLETED:  # stop it now: the reason may be in its exit status
+            _stop(pid, plan)
+            exit_status = _reap(pid)
+        if record.status == DIED and not record.reason:
+            record.reason = _describe_exit(exit_status) if exit_status is not None else \
+                "the notebook process stopped early"
+        if record.status != COMPLETED:
+            record.stopped_at = collector.current
+        record.seconds = time.monotonic() - started
+        deliver(record)
+        delivered = True
     finally:
-        isolation.kill_descendants(pid)
-        if plan.uid is not None:
-            isolation.kill_user_processes(plan.uid)
-        exit_status = _reap(pid)
+        _stop(pid, plan)
+        _reap(pid)
+        if isolation.has_children():  # something escaped the process group: sweep for it
+            isolation.kill_descendants(pid)
+            if plan.uid is not None:
+                isolation.kill_user_processes(plan.uid)
+            _reap(pid)
         os.close(read_fd)
         if pidfd is not None:
             os.close(pidfd)
         shutil.rmtree(scratch, ignore_errors=True)
-    record = collector.record
-    if record.status == COMPLETED:
-        record.status = status
-    if record.status == DIED and not record.reason:
-        record.reason = _describe_exit(exit_status) if exit_status is not None else \
-            "the notebook process stopped early"
-    if record.status != COMPLETED:
-        record.stopped_at = collector.current
-    record.seconds = time.monotonic() - started
-    record.max_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return record
+        if not delivered:
+            raise RuntimeError("the supervisor failed before it had a record")
+
+
+def _stop(pid: int, plan: isolation.SandboxPlan) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _collect(job: Job, collector: _Collector, read_fd: int, pid: int, pidfd: int | None,
+             started: float) -> str:
+    """Read the child's messages until it ends, dies, or breaks a limit; return the status."""
+    limits = job.limits
+    buffer = MessageBuffer(limits.output_bytes + PROTOCOL_SLACK)
+    received = 0
+    while True:
+        now = time.monotonic()
+        deadline = started + limits.total_timeout
+        if collector.current is not None:
+            deadline = min(deadline, collector.current_started + limits.cell_timeout)
+        if now >= deadline:
+            if collector.current is not None and \
+                    now >= collector.current_started + limits.cell_timeout:
+                collector.record.reason = (
+                    f"a cell ran longer than the {limits.cell_timeout:g} s cell time limit "
+                    "and was stopped")
+            else:
+                collector.record.reason = (f"the notebook ran longer than the "
+                                           f"{limits.total_timeout:g} s limit and was stopped")
+            return TIMEOUT
+        watched = [read_fd] + ([pidfd] if pidfd is not None else [])
+        ready, _, _ = select.select(watched, [], [], min(deadline - now,
+                                                          0.25 if pidfd is None else 60))
+        if read_fd in ready:
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                return COMPLETED if collector.ended else DIED
+            received += len(chunk)
+            if received > limits.output_bytes + PROTOCOL_SLACK:
+                collector.record.reason = "the notebook produced more output than allowed"
+                return OUTPUT_LIMIT
+            try:
+                for message in buffer.feed(chunk):
+                    collector.handle(message, time.monotonic())
+            except (ProtocolError, ValueError, TypeError, KeyError) as exc:
+                collector.record.reason = f"the notebook process sent garbage ({exc})"
+                return PROTOCOL
+            if collector.ended:
+                return COMPLETED
+        elif (pidfd is not None and pidfd in ready) or (pidfd is None and _exited(pid)):
+            # The child is gone; read whatever it wrote before dying.
+            while select.select([read_fd], [], [], 0)[0]:
+                chunk = os.read(read_fd, 1 << 20)
+                if not chunk:
+                    break
+                try:
+                    for message in buffer.feed(chunk):
+                        collector.handle(message, time.monotonic())
+                except (ProtocolError, ValueError, TypeError, KeyError):
+                    break
+            return COMPLETED if collector.ended else DIED
+
+
+def _exited(pid: int) -> bool:
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 def _reap(pid: int) -> int | None:
-    """Wait for the child and collect any other zombies; return the child's wait status."""
+    """Wait for the child (if not reaped yet) and collect any other zombies; return the
+    child's wait status."""
     status = None
     try:
         _, status = os.waitpid(pid, 0)

@@ -16,7 +16,6 @@ import os
 import resource
 import select
 import sys
-import time
 import traceback
 
 EXIT_NO_JOB = 3
@@ -68,15 +67,11 @@ def main() -> int:
     protocol_out = os.dup(1)
     os.dup2(2, 1)  # stray prints from libraries must not corrupt the protocol
     from autograder.execute import isolation
-    from autograder.execute.job import WORKER_ERROR, ExecutionRecord, Job
-    from autograder.execute.protocol import read_message, write_message
+    from autograder.execute.protocol import write_message
     from autograder.execute.shell import make_shell
-    from autograder.execute.supervisor import run_job
 
     plan_data = json.loads(os.environ.get("AUTOGRADER_SANDBOX_PLAN", "{}"))
-    uid = plan_data.get("uid")
-    if uid is not None and uid < 0:  # a user id of our own, unique on this machine
-        uid = 100000 + os.getpid()
+    uid = plan_data.get("uid")  # negative: a user id per job, chosen by its supervisor
     plan = isolation.SandboxPlan(
         hidden_paths=tuple(plan_data.get("hidden_paths", ())),
         exposed_paths=tuple(plan_data.get("exposed_paths", ())), uid=uid, gid=uid,
@@ -88,32 +83,82 @@ def main() -> int:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     write_message(protocol_out, {"t": "ready", "pid": os.getpid(), "rss_mb": rss_mb,
                                  "solutions_loaded": "solutions" in sys.modules})
+    serve(plan, shell, baseline, protocol_out)
+    return 0
+
+
+def serve(plan, shell, baseline: int, protocol_out: int) -> None:
+    """Fork a supervisor per job; go on as soon as it has taken the job off stdin.
+
+    A supervisor reports through a status pipe when it has read its job ("T") and when it has
+    written its record ("R"); it cleans up after that while the next job already runs. One that
+    dies between the two gets an error record written for it, so the coordinator never hangs.
+    """
+    from autograder.execute.job import WORKER_ERROR, ExecutionRecord, Job
+    from autograder.execute.protocol import read_message, write_message
+    from autograder.execute.supervisor import run_job
+
+    owing: dict[int, int] = {}  # supervisor pid -> read end of its status pipe
     while True:
-        select.select([0], [], [])
+        ready, _, _ = select.select([0, *owing.values()], [], [])
+        for pid, fd in list(owing.items()):
+            if fd not in ready:
+                continue
+            news = os.read(fd, 16)
+            if b"R" in news or not news:
+                os.close(fd)
+                del owing[pid]
+            if not news and b"R" not in news:  # died before delivering its record
+                write_message(protocol_out, ExecutionRecord(
+                    status=WORKER_ERROR, reason="the job's supervisor died").as_dict())
+        _reap_exited()
+        if 0 not in ready:
+            continue
+        status_read, status_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the supervisor of one job
+            os.close(status_read)
+            for fd in owing.values():
+                os.close(fd)
             code = EXIT_FAILED
             try:
                 message = read_message(0)
                 if message is None:
                     code = EXIT_NO_JOB
                 else:
-                    record = run_job(Job.from_dict(message), plan, shell, baseline)
-                    write_message(protocol_out, record.as_dict())
+                    job = Job.from_dict(message)
+                    os.write(status_write, b"T")
+
+                    def deliver(record: ExecutionRecord, status_fd: int = status_write) -> None:
+                        write_message(protocol_out, record.as_dict())
+                        os.write(status_fd, b"R")
+
+                    run_job(job, plan, shell, baseline, deliver)
                     code = 0
             except BaseException:
                 traceback.print_exc()
             finally:
                 os._exit(code)
+        os.close(status_write)
+        if os.read(status_read, 1) == b"T":
+            owing[pid] = status_read
+            continue
+        os.close(status_read)
         _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        if code == EXIT_NO_JOB:
-            os._exit(0)  # nothing to clean up; skip the interpreter's slow teardown
-        if code != 0:
-            record = ExecutionRecord(status=WORKER_ERROR,
-                                     reason=f"the grading worker failed (exit code {code})")
-            write_message(protocol_out, record.as_dict())
-        time.sleep(0)
+        # No job left (stdin closed), or the stream broke mid-job: either way this worker is
+        # done; the coordinator restarts one if it still needs it.
+        os._exit(0 if os.waitstatus_to_exitcode(status) == EXIT_NO_JOB else 1)
+
+
+def _reap_exited() -> None:
+    """Collect supervisors that finished cleaning up."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 if __name__ == "__main__":
