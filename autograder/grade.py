@@ -13,10 +13,11 @@ import csv
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
 
 from autograder.checks.context import ReferenceContext
 from autograder.config import GradeOptions
@@ -30,6 +31,7 @@ from autograder.record import (
     TestResult,
     read_results,
     scores_from_notebook,
+    submitted_students,
     write_autograded,
     write_results,
 )
@@ -51,8 +53,10 @@ class Prepared:
     notebook: object
     notes: list[str]
     started: float
-    #: Time spent in this process reading, sanitizing and packing it.
+    #: Time spent in this process reading, sanitizing and packing it (wall clock, CPU).
     prepare_seconds: float = 0.0
+    prepare_cpu: float = 0.0
+    cpu_started: float = 0.0
 
 
 @dataclass
@@ -102,12 +106,11 @@ class Grader:
         return (result is not None and student in in_gradebook
                 and result.extra.get("submission_digest") == digest)
 
-    def prepare(self, student: str, index: SourceIndex) -> Prepared | GradeResult:
+    def prepare(self, student: str, digest: str, index: SourceIndex) -> Prepared | GradeResult:
         """Read and sanitize one submission; a bad one becomes a zero-score result right away."""
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.thread_time()
         folder = self.course.submitted_dir(student, self.assignment)
         submission = find_submission(student, self.assignment, folder, self.notebook_name)
-        digest = submission.digest()
         try:
             nb = submission.read_notebook()
             graded_nb, notes = sanitize(nb, index)
@@ -117,7 +120,8 @@ class Grader:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return self.record_failure(submission, digest, f"{submission.notebook_path.name}: "
                                        f"{reason}", started)
-        return Prepared(submission, digest, graded_nb, submission.notes + notes, started)
+        return Prepared(submission, digest, graded_nb, submission.notes + notes, started,
+                        cpu_started=cpu_started)
 
     def job_for(self, prepared: Prepared, index: SourceIndex) -> Job:
         files = prepared.submission.auxiliary_files()
@@ -133,7 +137,7 @@ class Grader:
     def finish(self, prepared: Prepared, record: ExecutionRecord, index: SourceIndex,
                context: ReferenceContext) -> GradeResult:
         """Judge in this (trusted) process, then record everything."""
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.thread_time()
         submission = prepared.submission
         judged = judge(prepared.notebook, record, index, context)
         self.writer.record_scores(submission, self.notebook_name, judged.notebook)
@@ -153,11 +157,13 @@ class Grader:
                               for v in judged.verdicts.values() if v.exercise is not None}})
         folder = write_autograded(self.course, submission, self.notebook_name, judged.notebook)
         finish_seconds = time.monotonic() - started
+        coordinator_cpu = prepared.prepare_cpu + time.thread_time() - cpu_started
         cells = sum(c.seconds for c in record.cells.values())
         result.seconds = prepared.prepare_seconds + record.seconds + finish_seconds
         result.extra["timing"] = {"prepare": round(prepared.prepare_seconds, 4),
                                   "sandbox": round(record.seconds, 4), "cells": round(cells, 4),
-                                  "judge_and_record": round(finish_seconds, 4)}
+                                  "judge_and_record": round(finish_seconds, 4),
+                                  "coordinator_cpu": round(coordinator_cpu, 4)}
         write_results(folder, result)
         return result
 
@@ -179,33 +185,38 @@ class Grader:
     def run(self, progress: Callable[[GradeResult], None] | None = None,
             on_total: Callable[[int], None] | None = None) -> BatchSummary:
         started = time.monotonic()
-        index = self.load_index()
-        students = self.course.students(self.assignment, self.options.students)
-        with Gradebook(self.db_url, self.course.course_id() or None) as gb:
-            in_gradebook = _submitted_students(gb, self.assignment)
         summary = BatchSummary()
-        todo = []
-        for student in students:
-            digest = Submission(student, self.assignment,
-                                self.course.submitted_dir(student, self.assignment),
-                                self.notebook_name).digest()
-            if not self.options.force and self.is_done(student, digest, in_gradebook):
-                summary.skipped += 1
-            else:
-                todo.append(student)
-        if on_total:
-            on_total(len(todo))
-        if not todo:
-            summary.seconds = time.monotonic() - started
-            return summary
+        with ExitStack() as stack:
+            pool = stack.enter_context(self._pool())  # workers warm up meanwhile
+            index = self.load_index()
+            students = self.course.students(self.assignment, self.options.students)
+            with Gradebook(self.db_url, self.course.course_id() or None) as gb:
+                in_gradebook = submitted_students(gb, self.assignment)
+            todo = {}
+            for student in students:
+                digest = Submission(student, self.assignment,
+                                    self.course.submitted_dir(student, self.assignment),
+                                    self.notebook_name).digest()
+                if not self.options.force and self.is_done(student, digest, in_gradebook):
+                    summary.skipped += 1
+                else:
+                    todo[student] = digest
+            if on_total:
+                on_total(len(todo))
+            if todo:
+                self._grade(todo, index, pool, summary, progress)
+        write_class_csv(self.course, self.assignment, students)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _grade(self, todo: dict[str, str], index: SourceIndex, pool, summary: BatchSummary,
+               progress: Callable[[GradeResult], None] | None) -> None:
         context = ReferenceContext().warm_up(with_mutants=False)
         prepared: dict[str, Prepared] = {}
-        self.writer = GradebookWriter(self.db_url, self.config, self.course.course_id(),
-                                      self.assignment)
 
         def jobs() -> Iterator[Job]:
-            for student in todo:
-                item = self.prepare(student, index)
+            for student, digest in todo.items():
+                item = self.prepare(student, digest, index)
                 if isinstance(item, GradeResult):
                     summary.results.append(item)
                     if progress:
@@ -214,21 +225,20 @@ class Grader:
                 prepared[item.submission.id] = item
                 job = self.job_for(item, index)
                 item.prepare_seconds = time.monotonic() - item.started
+                item.prepare_cpu = time.thread_time() - item.cpu_started
                 yield job
 
-        with self.writer, self._pool() as pool:
+        with GradebookWriter(self.db_url, self.config, self.course.course_id(),
+                             self.assignment) as self.writer:
             for job, record in pool.run(jobs()):
+                item = prepared.pop(job.submission_id)
                 if record.status == WORKER_ERROR:
                     summary.failures.append((job.submission_id, record.reason))
-                    prepared.pop(job.submission_id)
                     continue
-                result = self.finish(prepared.pop(job.submission_id), record, index, context)
+                result = self.finish(item, record, index, context)
                 summary.results.append(result)
                 if progress:
                     progress(result)
-        write_class_csv(self.course, self.assignment, students)
-        summary.seconds = time.monotonic() - started
-        return summary
 
     def _pool(self):
         plan = sandbox_plan(self.course.root, self.options.sandbox,
@@ -240,13 +250,6 @@ class Grader:
         from autograder.execute.pool import LocalPool
 
         return LocalPool([plan] * max(1, self.options.workers))
-
-
-def _submitted_students(gb: Gradebook, assignment: str) -> set[str]:
-    try:
-        return {s.student.id for s in gb.find_assignment(assignment).submissions}
-    except MissingEntry:
-        return set()
 
 
 def _database_files(db_url: str) -> tuple[Path, ...]:

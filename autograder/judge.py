@@ -9,7 +9,6 @@ same way. nbgrader's own grading rule then scores the cells (:mod:`autograder.re
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 from nbformat.notebooknode import NotebookNode, from_dict
@@ -59,8 +58,8 @@ def _not_run_output(record: ExecutionRecord, position: int) -> dict:
 
 def judge(nb: NotebookNode, record: ExecutionRecord, index: SourceIndex,
           context: ReferenceContext) -> JudgedNotebook:
-    """Fill the sanitized notebook with outputs and verdicts."""
-    graded = copy.deepcopy(nb)
+    """Fill the sanitized notebook (in place: it is used once) with outputs and verdicts."""
+    graded = nb
     result = JudgedNotebook(graded)
     hidden_cells = index.hidden_test_cells()
     for position, cell in enumerate(graded.cells):

@@ -165,9 +165,11 @@ class RestoreFromMaster(OverwriteCells):
         nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
         nb, resources = self.add_missing_grade_cells(nb, resources)
         nb, resources = self.add_missing_task_cells(nb, resources)
-        for cell in nb.cells:  # cells nbgrader adds back have no id (nbformat 4.5 wants one)
-            if "id" not in cell:
-                cell["id"] = f"restored-{cell.metadata.get('nbgrader', {}).get('grade_id', 'cell')}"
+        for position, cell in enumerate(nb.cells):
+            if "id" not in cell:  # a cell nbgrader added back: plain dicts inside, no id
+                cell = nbformat.from_dict(cell)
+                cell["id"] = f"restored-{cell.metadata.nbgrader.grade_id}"
+                nb.cells[position] = cell
         return nb, resources
 
 
@@ -272,8 +274,7 @@ def _edited_locked_cells(nb: NotebookNode, index: SourceIndex) -> list[str]:
 
 
 def sanitize(nb: NotebookNode, index: SourceIndex) -> tuple[NotebookNode, list[str]]:
-    """The submission as it will be graded, and what had to be restored."""
-    nb = copy.deepcopy(nb)
+    """The submission as it will be graded (changed in place), and what had to be restored."""
     edited = _edited_locked_cells(nb, index)
     notes = _Notes()
     resources = {"nbgrader": {"notebook": index.notebook, "assignment": index.assignment}}

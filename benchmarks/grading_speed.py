@@ -105,15 +105,16 @@ def main() -> None:
     results = [json.loads(p.read_text()) for p in
                (ours_root / "autograded").glob(f"*/{ASSIGNMENT}/results.json")]
     timing = [r["extra_data"]["timing"] for r in results if "timing" in r["extra_data"]]
-    overhead = [t["sandbox"] - t["cells"] + t["prepare"] + t["judge_and_record"] for t in timing]
+    sandbox = [t["sandbox"] - t["cells"] for t in timing]
+    coordinator = [t["coordinator_cpu"] for t in timing]
+    overhead = [s + c for s, c in zip(sandbox, coordinator, strict=True)]
     cells = [t["cells"] for t in timing]
-    print(f"  per submission: cells (student code, checks' calls) {statistics.mean(cells):.3f} s"
-          f" mean; grader overhead beyond them {statistics.mean(overhead):.3f} s mean, "
-          f"{statistics.median(overhead):.3f} s median")
-    print(f"  sandbox overhead alone (fork, confine, collect): "
-          f"{statistics.mean(t['sandbox'] - t['cells'] for t in timing):.3f} s; "
-          f"coordinator (sanitize, judge, gradebook, files): "
-          f"{statistics.mean(t['prepare'] + t['judge_and_record'] for t in timing):.3f} s")
+    print(f"  per submission: the notebook's cells (student code, incl. the checks' calls) "
+          f"{statistics.mean(cells):.3f} s mean")
+    print(f"  grader overhead beyond them: {statistics.mean(overhead):.3f} s mean, "
+          f"{statistics.median(overhead):.3f} s median = sandbox (fork, confine, collect, wall) "
+          f"{statistics.mean(sandbox):.3f} s + coordinator (sanitize, judge, gradebook, files; "
+          f"CPU) {statistics.mean(coordinator):.3f} s")
     rss = [r["extra_data"]["execution"]["max_rss_mb"] for r in results]
     print(f"  memory: largest sandboxed notebook {max(rss):.0f} MB resident")
     _worker_rss()

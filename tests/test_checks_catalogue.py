@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from scipy import stats
 
-from autograder.checks import check_function
+from autograder.checks import assert_trial_passes, check_function
 from autograder.checks.mistakes import MISTAKES
-from autograder.samples import ANSWERS, Answer, answers_for, function_source
+from autograder.checks.trials import HIDDEN_TRIALS
+from autograder.samples import ANSWERS, Answer, answer, answers_for, function_source
 
 FUNCTIONS = ("lif_neuron", "lif_neuron_inh")
 
@@ -30,6 +33,29 @@ def test_every_known_mistake_appears_in_the_catalogue():
     named = {(a.function, a.mistake) for a in ANSWERS if a.mistake}
     missing = [(m.function, m.key) for m in MISTAKES if (m.function, m.key) not in named]
     assert not missing, f"no catalogue answer exercises these mutants: {missing}"
+
+
+PER_TRIAL = {
+    "the reference form passes": ({"lif_neuron": "the reference form",
+                                   "lif_neuron_inh": "the reference form"}, True),
+    "a shifted input stream passes": ({"lif_neuron": "the previous step's input",
+                                       "lif_neuron_inh": "the previous step's inputs"}, True),
+    "hard-coded alpha fails": ({"lif_neuron": "hard-coded alpha",
+                                "lif_neuron_inh": "hard-coded alpha"}, False),
+}
+
+
+@pytest.mark.parametrize("trial", [t for group in HIDDEN_TRIALS.values() for t in group],
+                         ids=lambda t: f"on {t.id}")
+@pytest.mark.parametrize("case", sorted(PER_TRIAL))
+def test_hidden_checks_run_trial_by_trial_in_pytest(release_nb, reference_context, trial, case):
+    keys, passes = PER_TRIAL[case]
+    func = define(release_nb, answer(trial.function, keys[trial.function]))
+    if passes:
+        assert_trial_passes(func, trial, reference_context)
+    else:
+        with pytest.raises(AssertionError, match=re.escape(trial.id)):
+            assert_trial_passes(func, trial, reference_context)
 
 
 @pytest.mark.parametrize("ans", ANSWERS, ids=lambda a: a.label)

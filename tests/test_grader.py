@@ -75,6 +75,8 @@ DYING = {
     "hanger": "import signal, time\nfor s in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):\n"
               "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.01)",
     "hog": "hog = [bytearray(64 * 2**20) for _ in range(200)]",
+    "flood": "print('x' * 30_000_000)\nfrom IPython.display import display, HTML\n"
+             "display(HTML('<p>' * 5_000_000))",
 }
 
 
@@ -101,7 +103,7 @@ def graded_class(registered_course, tmp_path_factory, release_nb):
 def test_batch_exits_zero_and_prints_a_summary(graded_class):
     _, done = graded_class
     assert done.returncode == 0, done.stderr
-    assert "graded      12" in done.stdout and "errors      5" in done.stdout
+    assert "graded      13" in done.stdout and "errors      5" in done.stdout
     assert "mean score" in done.stdout and "submissions/s" in done.stdout
 
 
@@ -180,6 +182,19 @@ def test_a_submission_that_dies_keeps_the_points_of_earlier_cells(graded_class, 
     assert gradebook_scores(root, student) == EX1_ONLY
     assert result["extra_data"]["execution"]["status"] == status
     assert any("execution stopped" in note for note in result["extra_data"]["notes"])
+
+
+def test_huge_outputs_are_truncated_and_the_notebook_still_graded(graded_class):
+    root, _ = graded_class
+    folder = root / "autograded" / "flood" / ASSIGNMENT
+    assert (folder / NOTEBOOK).stat().st_size < 8 * 2**20
+    graded_nb = nbformat.read(str(folder / NOTEBOOK), 4)
+    cell = next(c for c in graded_nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+                == "ex2_lif_neuron_inh")
+    text = "".join(o.get("text", "") for o in cell.outputs)
+    assert "output truncated" in text
+    assert any("omitted" in o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+    assert results(root, "flood")["score"] == 10
 
 
 def test_memory_exhaustion_is_an_error_in_its_cell_only(graded_class):

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict
@@ -30,6 +31,11 @@ class Worker:
         self.info: dict = {}
 
     def start(self) -> Worker:
+        """Start the worker and wait until it is warm (a couple of seconds: imports)."""
+        return self.spawn().wait_ready()
+
+    def spawn(self) -> Worker:
+        """Start the worker process without waiting for it to be ready."""
         # A minimal environment: whatever the grader's own holds (database passwords, tokens)
         # must not be readable from /proc/self/environ inside the sandbox.
         env = {k: os.environ[k] for k in _PASSED_ENV if k in os.environ}
@@ -39,6 +45,9 @@ class Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "autograder.execute.zygote"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, env=env, close_fds=True)
+        return self
+
+    def wait_ready(self) -> Worker:
         message = read_message(self.process.stdout.fileno())
         if not message or message.get("t") != "ready":
             self.close()
@@ -67,6 +76,8 @@ class Worker:
     def close(self) -> None:
         if self.process is None:
             return
+        if not self.info:  # still warming up and never used: no need to wait for it
+            self.process.kill()
         try:
             self.process.stdin.close()
             self.process.wait(timeout=10)
@@ -86,9 +97,16 @@ class LocalPool:
         self.workers: list[Worker] = []
 
     def __enter__(self) -> LocalPool:
-        with ThreadPoolExecutor(len(self.plans)) as starter:
-            self.workers = list(starter.map(lambda plan: Worker(plan).start(), self.plans))
+        """Start the workers warming up; they become ready while the caller does other work."""
+        self.workers = [Worker(plan).spawn() for plan in self.plans]
+        self._ready = False
         return self
+
+    def _wait_ready(self) -> None:
+        if not self._ready:
+            with ThreadPoolExecutor(len(self.workers)) as waiter:
+                list(waiter.map(Worker.wait_ready, self.workers))
+            self._ready = True
 
     def __exit__(self, *exc) -> None:
         for worker in self.workers:
@@ -97,26 +115,36 @@ class LocalPool:
     def run(self, jobs: Iterable[Job]) -> Iterator[tuple[Job, ExecutionRecord]]:
         """Yield (job, record) pairs as they finish.
 
-        Jobs are pulled lazily, in the calling thread, only when a worker is free: preparing a
-        job may touch the gradebook, which belongs to the caller's thread.
+        Jobs are pulled lazily in the calling thread (preparing one may touch the gradebook,
+        which belongs to that thread), one ahead of need: a worker that finishes gets the next
+        job at once, before the caller spends time on the finished one.
         """
+        self._wait_ready()
         source = iter(jobs)
+        ahead: deque[Job] = deque()
+
+        def pull() -> Job | None:
+            return ahead.popleft() if ahead else next(source, None)
+
         idle = list(self.workers)
         running: dict[Future, tuple[Worker, Job]] = {}
         with ThreadPoolExecutor(len(self.workers)) as threads:
-            exhausted = False
             while True:
-                while idle and not exhausted:
-                    job = next(source, None)
-                    if job is None:
-                        exhausted = True
-                        break
+                while idle and (job := pull()) is not None:
                     worker = idle.pop()
                     running[threads.submit(worker.run, job)] = (worker, job)
                 if not running:
                     return
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                done = []
                 for future in finished:
                     worker, job = running.pop(future)
-                    idle.append(worker)
-                    yield job, future.result()
+                    nxt = pull()
+                    if nxt is None:
+                        idle.append(worker)
+                    else:
+                        running[threads.submit(worker.run, nxt)] = (worker, nxt)
+                    done.append((job, future.result()))
+                if not ahead and (job := next(source, None)) is not None:
+                    ahead.append(job)
+                yield from done

@@ -1,0 +1,117 @@
+"""What the hidden checks cost per submission, and how often they reject a correct model.
+
+    python benchmarks/checks_cost.py [--runs 300]
+
+1. CPU time of the hidden checks per submission (both exercises): the student's function on the
+   trials, then the judging, for a correct answer and for a typical mistake.
+2. False rejects: correct models that draw their own random numbers, graded again and again on
+   fresh random streams (each run is one whole submission's worth of trials). The design bound is
+   1e-6 per submission (docs/how-grading-works.md); a run of N without a reject bounds the rate
+   below 3/N with 95% confidence.
+3. The catalogue: how many correct answers are accepted and mistakes rejected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from scipy import stats
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import solutions  # noqa: E402
+from autograder.checks.context import ReferenceContext  # noqa: E402
+from autograder.checks.observe import observe  # noqa: E402
+from autograder.checks.trials import HIDDEN_TRIALS  # noqa: E402
+from autograder.checks.verdict import judge_function  # noqa: E402
+from autograder.samples import ANSWERS, answer, function_source  # noqa: E402
+
+RELEASE = REPO / "release" / "W1D1_Tutorial2" / "W1D1_Tutorial2.ipynb"
+
+
+def define(release_nb, ans):
+    namespace = {"np": np, "stats": stats}
+    exec(function_source(release_nb, ans), namespace)
+    return namespace[ans.function]
+
+
+def cpu_per_submission(release_nb, context, first: str, second: str) -> tuple[float, float]:
+    """CPU seconds (student code on the trials, judging) for one submission."""
+    student, judging = 0.0, 0.0
+    for function, key in (("lif_neuron", first), ("lif_neuron_inh", second)):
+        func = define(release_nb, answer(function, key))
+        started = time.process_time()
+        observations = {t.id: observe(func, t) for t in HIDDEN_TRIALS[function]}
+        student += time.process_time() - started
+        started = time.process_time()
+        judge_function(function, observations, context)
+        judging += time.process_time() - started
+    return student, judging
+
+
+def false_rejects(func, function: str, runs: int, context) -> int:
+    """Grade ``func`` on ``runs`` fresh random streams (the trials' seeds shifted)."""
+    rejected = 0
+    for run in range(runs):
+        observations = {}
+        for trial in HIDDEN_TRIALS[function]:
+            shifted = replace(trial, seed=trial.seed + 1_000_003 * (run + 1))
+            observations[trial.id] = observe(func, shifted)
+        rejected += not judge_function(function, observations, context).passed
+    return rejected
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=300)
+    args = parser.parse_args()
+    release_nb = nbformat.read(str(RELEASE), 4)
+    context = ReferenceContext().warm_up()
+
+    print("1. CPU time of the hidden checks per submission (both exercises)")
+    for label, first, second in (("correct", "the reference form", "the reference form"),
+                                 ("mistakes", "missing alpha", "the inputs' signs swapped"),
+                                 ("fresh draws", "a fresh numpy sample per step",
+                                  "fresh numpy samples per step")):
+        samples = [cpu_per_submission(release_nb, context, first, second) for _ in range(5)]
+        student = min(s for s, _ in samples)
+        judging = min(j for _, j in samples)
+        print(f"   {label:<12} {student + judging:.3f} s  (student code on the trials "
+              f"{student:.3f} s, judging {judging:.3f} s)")
+
+    print(f"2. False rejects of correct models on fresh random streams ({args.runs} runs each)")
+    models = [("reference lif_neuron", solutions.lif_neuron, "lif_neuron"),
+              ("reference lif_neuron_inh", solutions.lif_neuron_inh, "lif_neuron_inh")]
+    for key, function in (("a fresh numpy sample per step", "lif_neuron"),
+                          ("fresh numpy samples per step", "lif_neuron_inh")):
+        models.append((f"{function}: {key}", define(release_nb, answer(function, key)),
+                       function))
+    total_runs = total_rejects = 0
+    for label, func, function in models:
+        rejected = false_rejects(func, function, args.runs, context)
+        total_runs += args.runs
+        total_rejects += rejected
+        print(f"   {label:<48} {rejected} rejected of {args.runs}")
+    print(f"   overall: {total_rejects} of {total_runs} correct submissions rejected; "
+          f"95% upper bound on the rate {3 / total_runs if not total_rejects else float('nan'):.1e}"
+          " (design bound 1e-6)")
+
+    print("3. The answer catalogue")
+    for correct in (True, False):
+        group = [a for a in ANSWERS if a.correct == correct]
+        right = sum(judge_function(a.function, {t.id: observe(define(release_nb, a), t)
+                                                for t in HIDDEN_TRIALS[a.function]},
+                                   context).passed == correct for a in group)
+        kind = "correct answers accepted" if correct else "mistakes rejected"
+        print(f"   {right} of {len(group)} {kind}")
+
+
+if __name__ == "__main__":
+    main()
