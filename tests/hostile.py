@@ -38,15 +38,20 @@ IMPORTS_THE_REFERENCE = _wrong_function(body_prefix='''
 READS_THE_MASTER = _wrong_function(prologue='''
 import glob as _glob
 import json as _json
-import re as _re
+
+_FOUND = []
+
+def _candidates():
+    yield "../../../source/W1D1_Tutorial2/W1D1_Tutorial2.ipynb"  # from autograded/<s>/<a>/
+    yield "../../source/W1D1_Tutorial2/W1D1_Tutorial2.ipynb"
+    yield "COURSE_ROOT/source/W1D1_Tutorial2/W1D1_Tutorial2.ipynb"
+    for top in ("COURSE_PARENT", "REPO_PARENT", "/tmp", "/work", "/home", "/root", "/srv"):
+        yield from _glob.iglob(top + "/**/source/W1D1_Tutorial2/*.ipynb", recursive=True)
 
 def _solution_from_master():
-    candidates = ["../../../source/W1D1_Tutorial2/W1D1_Tutorial2.ipynb",
-                  "../../source/W1D1_Tutorial2/W1D1_Tutorial2.ipynb",
-                  "COURSE_ROOT/source/W1D1_Tutorial2/W1D1_Tutorial2.ipynb"]
-    for top in ("COURSE_PARENT", "REPO_PARENT"):
-        candidates += _glob.glob(top + "/**/source/W1D1_Tutorial2/*.ipynb", recursive=True)
-    for path in candidates:
+    if _FOUND:
+        return _FOUND[0]
+    for path in _candidates():
         try:
             cells = _json.load(open(path))["cells"]
         except Exception:
@@ -56,7 +61,9 @@ def _solution_from_master():
             if "def lif_neuron(" in text:
                 namespace = {"np": np, "stats": stats}
                 exec(text[: text.index("# Set random seed")], namespace)
-                return namespace["lif_neuron"]
+                _FOUND.append(namespace["lif_neuron"])
+                return _FOUND[0]
+    _FOUND.append(None)
     return None
 ''', body_prefix='''
     solved = _solution_from_master()
@@ -131,7 +138,8 @@ SNOOPS_AROUND = '''
 import glob as _glob
 import os as _os
 found = []
-for top in ("COURSE_PARENT", "REPO_PARENT"):
+for top in ("COURSE_PARENT", "REPO_PARENT", "/tmp", "/work", "/home", "/root", "/srv", "/var",
+            "/opt", "/mnt", "/run"):
     for pattern in ("/**/submitted/*/W1D1_Tutorial2/*.ipynb", "/**/gradebook.db",
                     "/**/solutions/models.py", "/**/source/**/*.ipynb"):
         found += _glob.glob(top + pattern, recursive=True)

@@ -23,9 +23,8 @@ REFERENCE = {"lif_neuron": "the reference form", "lif_neuron_inh": "the referenc
 #: A sample of the catalogue (the whole catalogue is judged directly, faster, elsewhere).
 SAMPLE = {
     "lif_neuron": ["np.dot", "a fresh numpy sample per step", "printing and warning",
-                   "missing alpha", "hard-coded alpha", "no reset"],
-    "lif_neuron_inh": ["temporaries", "printing and warning", "the inputs' signs swapped",
-                       "the stub left in"],
+                   "missing alpha", "no reset"],
+    "lif_neuron_inh": ["printing and warning", "the inputs' signs swapped", "the stub left in"],
 }
 #: Cheats that fool nbgrader, which runs the hidden tests in the student's kernel.
 FOOLS_NBGRADER = ("imports the reference solution", "reads the master notebook from disk",

@@ -7,7 +7,7 @@ that runs student code.
 from __future__ import annotations
 
 from autograder.checks.calibration import load_calibration, reference_function
-from autograder.checks.mistakes import build_mutant, mistakes_for
+from autograder.checks.mistakes import Mistake, build_mutant, mistakes_for
 from autograder.checks.observe import Observation, observe
 from autograder.checks.trials import HIDDEN_TRIALS, Trial
 
@@ -18,18 +18,19 @@ class ReferenceContext:
     def __init__(self, calibration: dict | None = None):
         self.calibration = calibration if calibration is not None else load_calibration()
         self._reference: dict[str, Observation] = {}
-        self._mutants: dict[str, dict[str, Observation]] = {}
+        self._mutants: dict[tuple[str, str], Observation] = {}
 
     def reference(self, trial: Trial) -> Observation:
         if trial.id not in self._reference:
             self._reference[trial.id] = observe(reference_function(trial.function), trial)
         return self._reference[trial.id]
 
-    def mutants(self, trial: Trial) -> dict[str, Observation]:
-        if trial.id not in self._mutants:
-            self._mutants[trial.id] = {
-                m.key: observe(build_mutant(m), trial) for m in mistakes_for(trial.function)}
-        return self._mutants[trial.id]
+    def mutant(self, trial: Trial, mistake: Mistake) -> Observation:
+        """What the reference with this known mistake does on the trial (computed once)."""
+        key = (trial.id, mistake.key)
+        if key not in self._mutants:
+            self._mutants[key] = observe(build_mutant(mistake), trial)
+        return self._mutants[key]
 
     def calibration_for(self, trial: Trial) -> dict:
         return self.calibration["trials"][trial.id]
@@ -40,5 +41,6 @@ class ReferenceContext:
             for trial in trials:
                 self.reference(trial)
                 if with_mutants:
-                    self.mutants(trial)
+                    for mistake in mistakes_for(trial.function):
+                        self.mutant(trial, mistake)
         return self

@@ -196,11 +196,12 @@ def match_mistake(function: str, observations: dict[str, Observation],
     returned = [t for t in trials if observations[t.id].v is not None
                 and observations[t.id].spike_times is not None]
     candidates = [m for m in MISTAKES if m.function == function]
-    # Exact: the mutant drew the same inputs and produced the same spike train on every trial.
+    # Exact: the mutant drew the same inputs and produced the same spike train on every trial
+    # (checked trial by trial, so most mutants are only ever run on the first one).
     for mistake in candidates:
         if returned and all(
-                same_spike_train(observations[t.id], context.mutants(t)[mistake.key])
-                and observations[t.id].rng_state == context.mutants(t)[mistake.key].rng_state
+                observations[t.id].rng_state == context.mutant(t, mistake).rng_state
+                and same_spike_train(observations[t.id], context.mutant(t, mistake))
                 for t in returned):
             return mistake, True
     usable = [t for t in returned if returned_values(observations[t.id], t) is None]
@@ -213,7 +214,7 @@ def match_mistake(function: str, observations: dict[str, Observation],
     for mistake in candidates:
         distance = 0.0
         for trial in usable:
-            obs, mutant = observations[trial.id], context.mutants(trial)[mistake.key]
+            obs, mutant = observations[trial.id], context.mutant(trial, mistake)
             if returned_values(mutant, trial) is not None:
                 distance = math.inf
                 break

@@ -21,7 +21,6 @@ import ctypes
 import os
 import resource
 import signal
-import tempfile
 from dataclasses import dataclass, field
 
 CLONE_NEWNS = 0x00020000
@@ -40,6 +39,8 @@ class SandboxPlan:
     hidden_paths: tuple[str, ...] = ()
     #: Paths the sandbox user must be able to read (the Python installation).
     exposed_paths: tuple[str, ...] = ()
+    #: Hide every top-level folder but the operating system's (other courses, homes, /tmp...).
+    hide_all_but_system: bool = True
     uid: int | None = None  # drop to this user id (only as root)
     gid: int | None = None
     namespaces: bool = True
@@ -79,21 +80,43 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def _cover(folder: str) -> None:
-    """An empty tmpfs over ``folder`` (writable by us until :func:`_seal`)."""
-    _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755")
+def _cover(folder: str, writable: bool = False) -> None:
+    """An empty tmpfs over ``folder``: sealed read-only later, or a private scratch area."""
+    options = "size=64m,mode=1777" if writable else "size=64k,mode=0755"
+    _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, options)
 
 
 def _seal(folder: str) -> None:
     _mount(None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
-def enter_namespaces(plan: SandboxPlan, scratch: str) -> str:
-    """Private mount and network namespaces in which the plan's hidden paths are empty.
+#: Top-level folders the sandbox keeps: the operating system, nothing of anybody's data.
+SYSTEM_FOLDERS = frozenset({"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc",
+                            "dev", "proc", "sys"})
+#: Hidden folders that become a private, writable tmpfs rather than a sealed empty one.
+SCRATCH_FOLDERS = frozenset({"/tmp", "/var/tmp", "/dev/shm"})
 
-    Hidden folders are covered by empty read-only file systems (their names vanish too); hidden
-    files by /dev/null. The Python installation is mounted back where it was, even when it sits
-    inside a hidden folder or under a directory the sandbox user may not enter (/root).
+
+def _folders_to_hide(plan: SandboxPlan) -> list[str]:
+    """Everything at the top of the file system but the operating system, plus the plan's own
+    (the course, the grader's packages, the gradebook file), outermost only."""
+    hidden = set(plan.hidden_paths) | {"/dev/shm", "/var/tmp"}
+    if plan.hide_all_but_system:
+        for entry in os.listdir("/"):
+            path = "/" + entry
+            if entry not in SYSTEM_FOLDERS and os.path.isdir(path) and not os.path.islink(path):
+                hidden.add(path)
+    hidden = {h for h in hidden if os.path.lexists(h) and not os.path.islink(h)}
+    return sorted(h for h in hidden if not any(_inside(h, o) and h != o for o in hidden))
+
+
+def enter_namespaces(plan: SandboxPlan, scratch: str) -> str:
+    """Private mount and network namespaces in which only the system and Python are visible.
+
+    Hidden folders are covered by empty file systems (their names vanish too; /tmp and the like
+    get a private, writable one), hidden files by /dev/null. The Python installation and the
+    job's scratch folder are mounted back where they were, even inside a hidden folder or under a
+    directory the sandbox user may not enter (/root).
     """
     if not plan.namespaces:
         return "none"
@@ -113,22 +136,31 @@ def enter_namespaces(plan: SandboxPlan, scratch: str) -> str:
         except OSError:
             return "none"
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    hidden = [h for h in plan.hidden_paths if os.path.exists(h) and not _inside(scratch, h)]
-    hidden = [h for h in hidden if not any(_inside(h, o) and h != o for o in hidden)]
-    hidden_dirs = [h for h in hidden if os.path.isdir(h) and not os.path.islink(h)]
+    hidden = _folders_to_hide(plan)
+    hidden_dirs = [h for h in hidden if os.path.isdir(h)]
+    keep = (*plan.exposed_paths, scratch)
+    # What is mounted back waits on a stage: an empty folder we are hiding anyway, covered first.
+    stage_root = next((h for h in ("/mnt", "/media", "/srv") if h in hidden_dirs
+                       and not any(_inside(k, h) for k in keep)), None)
+    if stage_root is None:
+        return "none"
+    _cover(stage_root)
     staged = {}
-    for path in plan.exposed_paths:
+    for path in keep:
         blocked = plan.uid is not None and _blocking_ancestor(path) is not None
         if os.path.isdir(path) and (blocked or any(_inside(path, h) for h in hidden_dirs)):
-            stage = tempfile.mkdtemp(dir=scratch, prefix=".stage-")
+            stage = os.path.join(stage_root, str(len(staged)))
+            os.mkdir(stage)
             _mount(path, stage, None, MS_BIND | MS_REC)
             staged[path] = stage
     for path in hidden:
+        if path == stage_root:
+            continue
         if path in hidden_dirs:
-            _cover(path)
+            _cover(path, writable=path in SCRATCH_FOLDERS)
         else:
             _mount("/dev/null", path, None, MS_BIND)
-    covered = set(hidden_dirs)
+    covered = {h for h in hidden_dirs if h not in SCRATCH_FOLDERS}
     for path, stage in staged.items():
         if not any(_inside(path, h) for h in hidden_dirs):
             blocker = _blocking_ancestor(path)

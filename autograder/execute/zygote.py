@@ -75,7 +75,8 @@ def main() -> int:
     plan = isolation.SandboxPlan(
         hidden_paths=tuple(plan_data.get("hidden_paths", ())),
         exposed_paths=tuple(plan_data.get("exposed_paths", ())), uid=uid, gid=uid,
-        namespaces=bool(plan_data.get("namespaces", True)))
+        namespaces=bool(plan_data.get("namespaces", True)),
+        hide_all_but_system=bool(plan_data.get("hide_all_but_system", True)))
     _warm_imports()
     shell = make_shell()
     _warm_up(shell)
