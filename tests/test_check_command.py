@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from autograder.samples import answer, fill_in
-from tests.conftest import REPO, run_module
+from tests.helpers import REPO, run_module
 
 pytestmark = pytest.mark.slow
 

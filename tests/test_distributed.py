@@ -11,7 +11,7 @@ import pytest
 
 from autograder.execute.dask_pool import PLUGIN_NAME
 from autograder.samples import answer, fill_in
-from tests.conftest import cell_scores, grade, gradebook_scores, results, submit
+from tests.helpers import cell_scores, grade, gradebook_scores, results, submit
 from tests.services import dask_cluster, postgres_server
 
 pytestmark = pytest.mark.slow

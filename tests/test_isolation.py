@@ -9,7 +9,7 @@ import shutil
 import nbformat
 import pytest
 
-from tests.conftest import ASSIGNMENT, NOTEBOOK, cell_scores, grade, results, submit
+from tests.helpers import ASSIGNMENT, NOTEBOOK, cell_scores, grade, results, submit
 from tests.hostile import (
     CHEATS,
     ESCAPES_AND_LINGERS,

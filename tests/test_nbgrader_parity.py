@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from autograder.samples import answer, fill_in
-from tests.conftest import ASSIGNMENT, grade, gradebook_scores, submit
+from tests.helpers import ASSIGNMENT, grade, gradebook_scores, submit
 from tests.hostile import cheating_notebook, sabotaging_notebook
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ from nbgrader.validator import Validator
 from autograder.authoring import example_figures, execute_notebook, generate_assignment
 from autograder.course import Course
 from autograder.samples import answer, fill_in
-from tests.conftest import ASSIGNMENT, MASTER, NOTEBOOK, RELEASE, REPO, copy_course
+from tests.helpers import ASSIGNMENT, MASTER, NOTEBOOK, RELEASE, REPO, copy_course
 
 EXERCISE_CELLS = ("ex1_lif_neuron", "ex2_lif_neuron_inh")
 STUB_RAISE = 'raise NotImplementedError("Exercise: compute the change in membrane potential")'
