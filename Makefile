@@ -44,7 +44,8 @@ demo: install clean-demo
 	@echo "Per-student grades (from the gradebook, via nbgrader export -> grades.csv):"
 	@$(PY) -c "import csv; rows = list(csv.DictReader(open('grades.csv'))); \
 	print(f\"{'student':<10}{'score':>7}{'max':>6}\"); \
-	[print(f\"{r['student_id']:<10}{float(r['score']):>7g}{float(r['max_score']):>6g}\") for r in rows]"
+	[print(f\"{r['student_id']:<10}{float(r['score']):>7g}{float(r['max_score']):>6g}\") \
+	 for r in sorted(rows, key=lambda r: r['student_id'])]"
 	@echo
 	@echo "Class report:  reports/$(ASSIGNMENT)/index.html"
 	@echo "Feedback:      feedback/<student>/$(ASSIGNMENT)/$(ASSIGNMENT).html"

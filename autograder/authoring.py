@@ -83,7 +83,7 @@ def generate_assignment(course: Course, assignment: str, release_dir: Path | Non
 #: The demo class: (student, exercise-1 answer, exercise-2 answer, what it shows).
 DEMO_CLASS = (
     ("alice", "the reference form", "the reference form", "correct"),
-    ("bob", "a fresh numpy sample per step", "fresh scipy samples per step",
+    ("bob", "a fresh numpy sample per step", "fresh numpy samples per step",
      "correct, on another random stream"),
     ("carol", "a while loop", "a missing leak", "partly correct"),
     ("dave", "missing alpha", "the inputs' signs swapped", "wrong"),
