@@ -221,6 +221,17 @@ def kill_user_processes(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
+def reap_exited_children() -> None:
+    """Collect every child that has exited (without waiting for the others)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
 def has_children() -> bool:
     """Whether this process still has a child, running or not yet reaped. Orphans of our
     children are re-parented to us (we are a subreaper), so no children means no descendants."""

@@ -265,11 +265,5 @@ def _reap(pid: int) -> int | None:
         _, status = os.waitpid(pid, 0)
     except ChildProcessError:
         pass
-    while True:
-        try:
-            other, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            break
-        if other == 0:
-            break
+    isolation.reap_exited_children()
     return status

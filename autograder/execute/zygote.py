@@ -95,6 +95,7 @@ def serve(plan, shell, baseline: int, protocol_out: int) -> None:
     written its record ("R"); it cleans up after that while the next job already runs. One that
     dies between the two gets an error record written for it, so the coordinator never hangs.
     """
+    from autograder.execute import isolation
     from autograder.execute.job import WORKER_ERROR, ExecutionRecord, Job
     from autograder.execute.protocol import read_message, write_message
     from autograder.execute.supervisor import run_job
@@ -112,7 +113,7 @@ def serve(plan, shell, baseline: int, protocol_out: int) -> None:
             if not news and b"R" not in news:  # died before delivering its record
                 write_message(protocol_out, ExecutionRecord(
                     status=WORKER_ERROR, reason="the job's supervisor died").as_dict())
-        _reap_exited()
+        isolation.reap_exited_children()  # supervisors done cleaning up
         if 0 not in ready:
             continue
         status_read, status_write = os.pipe()
@@ -149,17 +150,6 @@ def serve(plan, shell, baseline: int, protocol_out: int) -> None:
         # No job left (stdin closed), or the stream broke mid-job: either way this worker is
         # done; the coordinator restarts one if it still needs it.
         os._exit(0 if os.waitstatus_to_exitcode(status) == EXIT_NO_JOB else 1)
-
-
-def _reap_exited() -> None:
-    """Collect supervisors that finished cleaning up."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 if __name__ == "__main__":
