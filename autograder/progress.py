@@ -19,6 +19,11 @@ def summary_table(summary: BatchSummary) -> str:
         lines.append(f"  {result.student:<24} 0 / {result.max_score:g}   {result.error}")
     if lines:
         lines.insert(0, "Submissions that could not be graded (recorded with score 0):")
+    unconfined = [r.student for r in summary.results
+                  if r.extra.get("execution", {}).get("isolation") == "none"]
+    if unconfined:
+        lines.append(f"warning: {len(unconfined)} submission(s) ran without namespaces (run the "
+                     "grader as root, or enable unprivileged user namespaces, to confine them)")
     graded = len(summary.results)
     rate = graded / summary.seconds if summary.seconds else 0.0
     lines += [
