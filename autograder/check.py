@@ -22,6 +22,10 @@ from autograder.sanitize import SourceIndex, plan_cells, sanitize
 from autograder.submission import Submission
 
 
+class CheckError(Exception):
+    """The notebook cannot be checked (unknown assignment, unreadable metadata): exit status 2."""
+
+
 @dataclass
 class CheckResult:
     notebook: Path
@@ -49,7 +53,7 @@ def find_assignment(course: Course, notebook: Path, assignment: str | None) -> s
     source = course.root / "source"
     matches = sorted(p.parent.name for p in source.glob(f"*/{notebook.name}"))
     if len(matches) != 1:
-        raise SystemExit(f"cannot tell which assignment {notebook.name} belongs to "
+        raise CheckError(f"cannot tell which assignment {notebook.name} belongs to "
                          f"(found {matches or 'none'} in {source}); pass --assignment")
     return matches[0]
 
@@ -64,7 +68,11 @@ def check_notebook(options: CheckOptions) -> CheckResult:
     if path.stem != master.stem:
         submission.notebook_name = path.stem
     nb = submission.read_notebook()
-    sanitized, notes = sanitize(nb, index)
+    try:
+        sanitized, notes = sanitize(nb, index)
+    except Exception as exc:  # nbgrader's metadata validation and the like, as in a batch
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckError(reason) from exc
     files = {}
     for aux in course.source_dir(assignment).rglob("*"):
         if aux.is_file() and aux.suffix != ".ipynb":

@@ -97,7 +97,7 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from autograder.check import check_notebook, render
+    from autograder.check import CheckError, check_notebook, render
     from autograder.config import CheckOptions
     from autograder.course import ensure_tools_on_path
     from autograder.submission import SubmissionError
@@ -108,7 +108,7 @@ def _check(args: argparse.Namespace) -> int:
                            sandbox=args.sandbox)
     try:
         result = check_notebook(options)
-    except (SubmissionError, FileNotFoundError) as exc:
+    except (CheckError, SubmissionError, FileNotFoundError) as exc:
         print(f"{args.notebook}: {exc}", file=sys.stderr)
         return 2
     print(render(result))
@@ -126,7 +126,7 @@ def _report(args: argparse.Namespace) -> int:
 def _feedback(args: argparse.Namespace) -> int:
     from autograder.feedback import write_feedback
 
-    paths = write_feedback(args.course_dir, args.assignment, args.student)
+    paths = write_feedback(args.course_dir, args.assignment, args.student, args.db_url)
     print(f"feedback written for {len(paths)} submission(s) under "
           f"{Path(args.course_dir).resolve() / 'feedback'}")
     return 0

@@ -25,7 +25,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests
 
 from autograder.course import Course
-from autograder.record import RESULTS_FILE, GradeResult
+from autograder.record import RESULTS_FILE, GradeResult, gradebook_totals
 
 _GRADER_FRAMES = re.compile(r"autograder|solutions|site-packages", re.I)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -95,21 +95,11 @@ def render(nb: NotebookNode, summary: str, title: str) -> str:
             f"{summary}{body}</body></html>")
 
 
-def _gradebook_scores(course: Course, assignment: str) -> dict[str, float]:
-    from nbgrader.api import Gradebook, MissingEntry
-
-    try:
-        with Gradebook(course.db_url()) as gb:
-            return {row["student"]: float(row["score"]) for row in
-                    gb.submission_dicts(assignment)}
-    except MissingEntry:
-        return {}
-
-
-def write_feedback(course_dir: Path | str, assignment: str, students: str = "*") -> list[Path]:
+def write_feedback(course_dir: Path | str, assignment: str, students: str = "*",
+                   db_url: str | None = None) -> list[Path]:
     """Feedback HTML for every autograded submission matching the glob."""
     course = Course.at(course_dir)
-    scores = _gradebook_scores(course, assignment)
+    scores = gradebook_totals(db_url or course.db_url(), assignment)
     written = []
     for folder in sorted((course.root / "autograded").glob(f"*/{assignment}")):
         student = folder.parent.name

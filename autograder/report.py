@@ -20,14 +20,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from autograder.checks.calibration import load_calibration  # noqa: E402
 from autograder.checks.mistakes import MISTAKES  # noqa: E402
 from autograder.checks.trials import HIDDEN_TRIALS  # noqa: E402
 from autograder.course import Course  # noqa: E402
-from autograder.record import RESULTS_FILE, GradeResult  # noqa: E402
+from autograder.record import RESULTS_FILE, GradeResult, gradebook_totals  # noqa: E402
 
 FIGURES = {
     "scores.png": "Score distribution",
@@ -60,14 +59,7 @@ def gather(course: Course, assignment: str, db_url: str | None = None) -> ClassD
             data.results.append(GradeResult.from_gradescope(json.loads(path.read_text())))
         except (ValueError, KeyError, TypeError):
             continue
-    url = db_url or course.db_url()
-    if not (url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists()):
-        try:  # one SQL query for every submission's total (manual grades included)
-            with Gradebook(url) as gb:
-                for row in gb.submission_dicts(assignment):
-                    data.gradebook_scores[row["student"]] = float(row["score"])
-        except MissingEntry:
-            pass
+    data.gradebook_scores = gradebook_totals(db_url or course.db_url(), assignment)
     data.max_score = max((r.max_score for r in data.results), default=0.0)
     return data
 

@@ -44,3 +44,11 @@ def test_an_unreadable_notebook_is_reported_with_its_name(tmp_path):
     done = check(path)
     assert done.returncode == 2
     assert "W1D1_Tutorial2.ipynb" in done.stderr and "not valid notebook JSON" in done.stderr
+
+
+def test_a_notebook_of_no_known_assignment_is_refused_with_exit_status_two(tmp_path, release_nb):
+    path = tmp_path / "homework.ipynb"
+    nbformat.write(release_nb, str(path))
+    done = check(path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "homework.ipynb" in done.stderr and "--assignment" in done.stderr

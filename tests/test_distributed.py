@@ -54,7 +54,23 @@ def test_the_gradebook_can_live_in_postgresql(course, release_nb):
         rows = {r["student_id"]: float(r["score"]) for r in
                 csv.DictReader((course / "grades.csv").open())}
         assert rows == {s: float(v[2]) for s, v in CLASS.items()}
+        assert_feedback_reads_the_gradebook_at(course, url)
     from nbgrader.api import MissingEntry
 
     with pytest.raises(MissingEntry):  # nothing went to the course's SQLite gradebook
         gradebook_scores(course, "alice")
+
+
+def assert_feedback_reads_the_gradebook_at(course, url):
+    """A manual regrade in the --db gradebook shows in the feedback page's total."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url) as gb:
+        grade_ = gb.find_grade("ex1_hidden", "W1D1_Tutorial2", "W1D1_Tutorial2", "dave")
+        grade_.manual_score = grade_.max_score
+        gb.db.commit()
+    done = subprocess.run([sys.executable, "-m", "autograder", "feedback", "W1D1_Tutorial2",
+                           "--db", url], cwd=course, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    page = (course / "feedback" / "dave" / "W1D1_Tutorial2" / "W1D1_Tutorial2.html").read_text()
+    assert "W1D1_Tutorial2: 5 / 10 points" in page, "the manual grade is in the total"
