@@ -59,3 +59,4 @@ lint: install
 benchmark: install
 	$(PY) benchmarks/checks_cost.py
 	$(PY) benchmarks/grading_speed.py
+	$(PY) benchmarks/report_speed.py

@@ -11,7 +11,7 @@ from autograder.execute.job import Limits
 
 
 def _limits(args: argparse.Namespace) -> Limits:
-    return Limits(cell_timeout=args.cell_timeout or min(args.timeout, Limits.cell_timeout),
+    return Limits(cell_timeout=min(args.cell_timeout or Limits.cell_timeout, args.timeout),
                   total_timeout=args.timeout, memory_mb=args.memory_mb,
                   render_figures=args.render_figures)
 

@@ -94,12 +94,17 @@ class GradingShell(InteractiveShell):
 
 
 def make_shell() -> GradingShell:
-    """Create the shell in the warm worker (no history file, no colours, grading backend)."""
+    """Create the shell in the warm worker (no history file, no colours, grading backend).
+
+    History is off from the start, so IPython never runs its history-saving thread: a thread
+    the sandbox would have to restart after every fork, and one a fork bomb could deny.
+    """
     import matplotlib
+    from traitlets.config import Config
 
     matplotlib.use(BACKEND)
-    shell = GradingShell.instance(colors="nocolor", history_length=0)
-    shell.history_manager.enabled = False
+    config = Config({"HistoryManager": {"enabled": False, "hist_file": ":memory:"}})
+    shell = GradingShell.instance(config=config, colors="nocolor", history_length=0)
     shell.autoindent = False
     return shell
 

@@ -1,0 +1,59 @@
+"""Limits the sandbox enforces from outside a notebook, on a bare worker (no gradebook needed)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from autograder.execute.job import COMPLETED, TIMEOUT, CellTask, Job, Limits
+from autograder.execute.plan import sandbox_plan
+from autograder.execute.pool import Worker
+
+pytestmark = pytest.mark.slow
+
+
+def run_cells(course_root, sources: list[str], **limits) -> object:
+    job = Job("limits", [CellTask(i, source) for i, source in enumerate(sources)], {},
+              Limits(**limits))
+    worker = Worker(sandbox_plan(course_root)).start()
+    try:
+        return worker.run(job)
+    finally:
+        worker.close()
+
+
+def text_of(record, index: int) -> str:
+    return "".join(str(o.get("text", "")) + str(o.get("evalue", ""))
+                   for o in record.cells[index].outputs)
+
+
+def test_the_submission_time_limit_stops_cells_each_under_the_cell_limit(tmp_path):
+    sleeps = ["import time; time.sleep(1.5); print('done')"] * 4
+    record = run_cells(tmp_path, sleeps, cell_timeout=3, total_timeout=4)
+    assert record.status == TIMEOUT
+    assert "4 s limit" in record.reason
+    assert "done" in text_of(record, 0) and "done" in text_of(record, 1), "earlier cells are kept"
+    assert 3 not in record.cells or "done" not in text_of(record, 3)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a user per job (and so a process limit) needs root")
+def test_a_fork_bomb_meets_the_process_limit_and_the_notebook_goes_on(tmp_path):
+    bomb = """
+import os, time
+children = []
+try:
+    for _ in range(200):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(30)
+            os._exit(0)
+        children.append(pid)
+except OSError as exc:
+    print("stopped after", len(children), "children:", exc)
+"""
+    record = run_cells(tmp_path, [bomb, "print('still running')"], max_processes=16)
+    assert record.status == COMPLETED, record.reason
+    first = text_of(record, 0)
+    assert "stopped after" in first and int(first.split()[2]) < 16
+    assert "still running" in text_of(record, 1)
