@@ -69,3 +69,23 @@ def test_answer_gets_the_expected_verdict(release_nb, reference_context, ans):
         assert verdict.mistake is not None and verdict.mistake.key == ans.mistake, \
             f"expected the mistake {ans.mistake}, got:\n{verdict.render()}"
         assert verdict.mistake.description in verdict.render()
+
+
+REJECTIONS = {
+    ("lif_neuron", "missing alpha"): ["v first differs at step 1", "not scaled by alpha"],
+    ("lif_neuron", "reset by subtraction"): ["reset to 0 at every spike",
+                                             "v first differs at step"],
+    ("lif_neuron", "fresh draws with a doubled rate"): ["spike count", "mean ISI", "ISI histogram",
+                                                        "the reference gives about"],
+    ("lif_neuron_inh", "the leak on v[i]"): ["uses v[i], which is still 0 when dv is computed"],
+}
+
+
+@pytest.mark.parametrize("function, key", sorted(REJECTIONS),
+                         ids=lambda v: v.replace(" ", "-"))
+def test_a_rejection_says_what_differs_from_the_reference(release_nb, reference_context, function,
+                                                          key):
+    text = check_function(function, define(release_nb, answer(function, key)),
+                          reference_context).render()
+    for phrase in REJECTIONS[function, key]:
+        assert phrase in text, f"{phrase!r} missing from:\n{text}"
