@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from autograder.execute.job import Limits
@@ -87,13 +89,36 @@ def main(argv: list[str] | None = None) -> int:
 
 def _grade(args: argparse.Namespace) -> int:
     from autograder.config import GradeOptions
-    from autograder.progress import grade_with_progress
 
     options = GradeOptions(assignment=args.assignment, course_dir=args.course_dir,
                            students=args.student, workers=args.workers, db_url=args.db_url,
                            limits=_limits(args), force=args.force, scheduler=args.scheduler,
                            progress=args.progress, sandbox=args.sandbox)
-    return grade_with_progress(options)
+    with _local_workers_started(options) as pool:
+        from autograder.progress import grade_with_progress  # nbgrader & co: seconds to load
+
+        return grade_with_progress(options, pool=pool)
+
+
+@contextmanager
+def _local_workers_started(options) -> Iterator[object | None]:
+    """Start the local workers first, so they warm up while the grader's libraries load.
+    Anything unusual (a cluster, a missing course) is left to the grader, which reports it."""
+    pool = None
+    if not options.scheduler:
+        try:
+            from autograder.course import Course
+            from autograder.execute.plan import worker_pool
+
+            course = Course.at(options.course_dir)
+            pool = worker_pool(options, course.root, options.db_url or course.db_url())
+        except Exception:
+            pool = None
+    if pool is None:
+        yield None
+        return
+    with pool:
+        yield pool
 
 
 def _check(args: argparse.Namespace) -> int:

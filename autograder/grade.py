@@ -23,7 +23,7 @@ from autograder.checks.context import ReferenceContext
 from autograder.config import GradeOptions
 from autograder.course import Course, ensure_tools_on_path
 from autograder.execute.job import COMPLETED, WORKER_ERROR, ExecutionRecord, Job
-from autograder.execute.plan import sandbox_plan
+from autograder.execute.plan import worker_pool
 from autograder.judge import judge
 from autograder.record import (
     GradebookWriter,
@@ -80,8 +80,12 @@ class BatchSummary:
 class Grader:
     """Grades every submission of one assignment into the gradebook."""
 
-    def __init__(self, options: GradeOptions, log: Callable[[str], None] | None = None):
+    def __init__(self, options: GradeOptions, log: Callable[[str], None] | None = None,
+                 pool=None):
+        """``pool``: workers already started (and closed) by the caller, or None to start them
+        here for the batch."""
         self.options = options
+        self.pool = pool
         self.course = Course.at(options.course_dir)
         self.assignment = options.assignment
         self.db_url = options.db_url or self.course.db_url()
@@ -187,7 +191,8 @@ class Grader:
         started = time.monotonic()
         summary = BatchSummary()
         with ExitStack() as stack:
-            pool = stack.enter_context(self._pool())  # workers warm up meanwhile
+            pool = self.pool or stack.enter_context(  # workers warm up meanwhile
+                worker_pool(self.options, self.course.root, self.db_url))
             index = self.load_index()
             students = self.course.students(self.assignment, self.options.students)
             with Gradebook(self.db_url, self.course.course_id() or None) as gb:
@@ -239,23 +244,6 @@ class Grader:
                 summary.results.append(result)
                 if progress:
                     progress(result)
-
-    def _pool(self):
-        plan = sandbox_plan(self.course.root, self.options.sandbox,
-                            extra=_database_files(self.db_url))
-        if self.options.scheduler:
-            from autograder.execute.dask_pool import DaskPool
-
-            return DaskPool(self.options.scheduler, plan)
-        from autograder.execute.pool import LocalPool
-
-        return LocalPool([plan] * max(1, self.options.workers))
-
-
-def _database_files(db_url: str) -> tuple[Path, ...]:
-    if db_url.startswith("sqlite:///"):
-        return (Path(db_url[len("sqlite:///"):]),)
-    return ()
 
 
 def write_class_csv(course: Course, assignment: str, students: list[str]) -> Path:

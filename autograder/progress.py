@@ -38,7 +38,7 @@ def summary_table(summary: BatchSummary) -> str:
     return "\n".join(lines)
 
 
-def grade_with_progress(options: GradeOptions) -> int:
+def grade_with_progress(options: GradeOptions, pool=None) -> int:
     """Run a batch; exit status 0 when every submission got a recorded grade."""
     bar = None
 
@@ -53,7 +53,7 @@ def grade_with_progress(options: GradeOptions) -> int:
             bar.update(1)
 
     try:
-        grader = Grader(options)
+        grader = Grader(options, pool=pool)
         summary = grader.run(progress=on_result, on_total=on_total)
     except (GraderError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

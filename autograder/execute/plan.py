@@ -6,8 +6,12 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from autograder.execute.isolation import SandboxPlan
+
+if TYPE_CHECKING:
+    from autograder.config import GradeOptions
 
 #: ``uid`` value asking for a user id per job (100000 + the process id of its supervisor).
 AUTO_UID = -1
@@ -44,3 +48,23 @@ def sandbox_plan(course_root: Path, enabled: bool = True, extra: tuple[Path, ...
     exposed = sorted({str(Path(p).resolve()) for p in (sys.base_prefix, sys.prefix)})
     return SandboxPlan(hidden_paths=hidden_paths(course_root, extra), uid=uid, gid=uid,
                        namespaces=True, exposed_paths=tuple(exposed))
+
+
+def database_files(db_url: str) -> tuple[Path, ...]:
+    """A SQLite gradebook's file, which student code must not see wherever it lives."""
+    if db_url.startswith("sqlite:///"):
+        return (Path(db_url[len("sqlite:///"):]),)
+    return ()
+
+
+def worker_pool(options: GradeOptions, course_root: Path, db_url: str):
+    """The pool a batch runs on: warm local workers, or a Dask cluster with ``--scheduler``.
+    Entering it starts the workers."""
+    plan = sandbox_plan(course_root, options.sandbox, extra=database_files(db_url))
+    if options.scheduler:
+        from autograder.execute.dask_pool import DaskPool
+
+        return DaskPool(options.scheduler, plan)
+    from autograder.execute.pool import LocalPool
+
+    return LocalPool([plan] * max(1, options.workers))
