@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from autograder.samples import answer, fill_in
+from tests.classes import tampered
 from tests.helpers import ASSIGNMENT, grade, gradebook_scores, submit
 from tests.hostile import cheating_notebook, sabotaging_notebook
 
@@ -56,6 +57,7 @@ def two_gradebooks(registered_course, tmp_path_factory, release_nb):
                                                                         str(root)))
         submit(root, "dead-kernel", sabotaging_notebook(release_nb, "import os; os._exit(1)",
                                                         str(root)))
+        submit(root, "tampered", tampered(release_nb))
     nbgrader = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT,
                                "--log-level=ERROR"], cwd=roots["nbgrader"], capture_output=True,
                               text=True, timeout=900)
@@ -93,3 +95,10 @@ def test_where_nbgrader_loses_a_dead_kernel_ours_keeps_the_earlier_cells(two_gra
     except Exception:
         theirs = None
     assert theirs != ours, "nbgrader was expected to lose this submission"
+
+
+def test_edited_deleted_and_unlocked_tests_are_restored_as_nbgrader_restores_them(two_gradebooks):
+    roots, _ = two_gradebooks
+    ours = gradebook_scores(roots["ours"], "tampered")
+    assert ours == gradebook_scores(roots["nbgrader"], "tampered")
+    assert ours == {"ex1_public": 0, "ex1_hidden": 0, "ex2_public": 2, "ex2_hidden": 3}

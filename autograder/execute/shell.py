@@ -9,11 +9,13 @@ each forked child.
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback as tb
 
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
+from IPython.core.inputtransformer2 import TransformerManager
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets import Type
 
@@ -56,6 +58,21 @@ class SinkDisplayHook(DisplayHook):
             format_dict, md_dict = self._data
             self.sink.rich("execute_result", format_dict, md_dict, count=self.prompt_count)
         self._data = None
+
+
+#: Every IPython token transform (``%magic``, ``a = %magic``, ``!cmd``, ``a = !cmd``, ``obj?``,
+#: ``/f x``, ``,f x``, ``;f x``) needs one of these; a cell without any is plain Python.
+_IPYTHON_SYNTAX = re.compile(r"[%?]|!(?!=)|^\s*[!/,;]", re.MULTILINE)
+
+
+class PlainPythonFastPath(TransformerManager):
+    """IPython's input transformations, minus tokenizing cells that cannot contain IPython
+    syntax (most of a notebook): that tokenizing costs more than running a typical cell."""
+
+    def do_token_transforms(self, lines):
+        if not _IPYTHON_SYNTAX.search("".join(lines)):
+            return lines
+        return super().do_token_transforms(lines)
 
 
 class GradingShell(InteractiveShell):
@@ -105,6 +122,7 @@ def make_shell() -> GradingShell:
     matplotlib.use(BACKEND)
     config = Config({"HistoryManager": {"enabled": False, "hist_file": ":memory:"}})
     shell = GradingShell.instance(config=config, colors="nocolor", history_length=0)
+    shell.input_transformer_manager = PlainPythonFastPath()
     shell.autoindent = False
     return shell
 

@@ -1,0 +1,32 @@
+"""The grading shell reads cells exactly as IPython does, magics included."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.inputtransformer2 import TransformerManager
+
+from autograder.execute.shell import PlainPythonFastPath
+
+CELLS = {
+    "plain python with a comparison": "x = 1\nif x != 2:\n    print('a')\n",
+    "a line magic": "%matplotlib inline\nx = 1",
+    "a cell magic": "%%time\nx = 1",
+    "a magic assigned": "a = %time 1",
+    "a shell command": "!ls -l",
+    "a shell command assigned": "files = !ls",
+    "a help request": "len?",
+    "an autocall escape": "/print 3",
+    "a quoting escape": ",print a b",
+    "a modulo": "x = 5 % 2",
+    "an exclamation in a string": "x = 'wow!'",
+    "a function": "def f():\n    return 1\n",
+    "a classic prompt": ">>> x = 1\n>>> print(x)",
+    "an indented first line": "    x = 1\n    y = 2",
+}
+
+
+@pytest.mark.parametrize("source", CELLS.values(), ids=lambda s: next(
+    k for k, v in CELLS.items() if v == s) + " is read as IPython reads it")
+def test_fast_path_transforms_like_ipython(source):
+    assert PlainPythonFastPath().transform_cell(source) == \
+        TransformerManager().transform_cell(source)
