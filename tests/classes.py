@@ -27,7 +27,9 @@ def with_extra_code(nb, grade_id: str, code: str):
     return nb
 
 
-def tampered(release_nb) -> bytes:
+def tampered(release_nb, flags: bool = True) -> bytes:
+    """Exercise 1's tests edited, deleted and re-weighted; with ``flags``, exercise 2's public
+    test also unlocked and marked not graded."""
     nb = json.loads(nbformat.writes(student_nb(release_nb, "missing alpha")))
     nb["cells"] = [c for c in nb["cells"]
                    if c["metadata"].get("nbgrader", {}).get("grade_id") != "ex1_hidden"]
@@ -36,7 +38,7 @@ def tampered(release_nb) -> bytes:
         if meta.get("grade_id") == "ex1_public":
             cell["source"] = "print('all fine')"
             meta["points"] = 100
-        if meta.get("grade_id") == "ex2_public":
+        if meta.get("grade_id") == "ex2_public" and flags:
             meta["locked"] = False
             meta["grade"] = False
     return json.dumps(nb).encode()

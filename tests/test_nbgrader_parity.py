@@ -57,7 +57,8 @@ def two_gradebooks(registered_course, tmp_path_factory, release_nb):
                                                                         str(root)))
         submit(root, "dead-kernel", sabotaging_notebook(release_nb, "import os; os._exit(1)",
                                                         str(root)))
-        submit(root, "tampered", tampered(release_nb))
+        submit(root, "tampered-tests", tampered(release_nb, flags=False))
+        submit(root, "tampered-flags", tampered(release_nb, flags=True))
     nbgrader = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT,
                                "--log-level=ERROR"], cwd=roots["nbgrader"], capture_output=True,
                               text=True, timeout=900)
@@ -97,8 +98,19 @@ def test_where_nbgrader_loses_a_dead_kernel_ours_keeps_the_earlier_cells(two_gra
     assert theirs != ours, "nbgrader was expected to lose this submission"
 
 
-def test_edited_deleted_and_unlocked_tests_are_restored_as_nbgrader_restores_them(two_gradebooks):
+def test_edited_deleted_and_reweighted_tests_are_restored_as_nbgrader_restores_them(
+        two_gradebooks):
     roots, _ = two_gradebooks
-    ours = gradebook_scores(roots["ours"], "tampered")
-    assert ours == gradebook_scores(roots["nbgrader"], "tampered")
+    ours = gradebook_scores(roots["ours"], "tampered-tests")
+    assert ours == gradebook_scores(roots["nbgrader"], "tampered-tests")
     assert ours == {"ex1_public": 0, "ex1_hidden": 0, "ex2_public": 2, "ex2_hidden": 3}
+
+
+def test_where_nbgrader_loses_a_test_marked_ungraded_ours_restores_and_grades_it(
+        two_gradebooks):
+    roots, nbgrader = two_gradebooks
+    ours = gradebook_scores(roots["ours"], "tampered-flags")
+    assert ours == {"ex1_public": 0, "ex1_hidden": 0, "ex2_public": 2, "ex2_hidden": 3}
+    assert "Inconsistent checksums for cell ex2_public" in nbgrader.stdout + nbgrader.stderr
+    assert set(gradebook_scores(roots["nbgrader"], "tampered-flags").values()) == {None}, \
+        "nbgrader was expected to lose this submission"
