@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -78,6 +79,8 @@ def scores(root: Path) -> dict[str, dict[str, float | None]]:
 
 
 def timed(command: list[str], cwd: Path, cpus: set[int]) -> float:
+    """Wall seconds of one grader run; prints the CPU seconds of all its processes too."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
                           preexec_fn=lambda: os.sched_setaffinity(0, cpus))
@@ -85,6 +88,9 @@ def timed(command: list[str], cwd: Path, cpus: set[int]) -> float:
     if done.returncode != 0:
         print(done.stdout[-2000:], done.stderr[-4000:])
         raise SystemExit(f"{' '.join(command)} failed")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"  ({' '.join(command[1:4])}: {cpu:.1f} CPU seconds over {elapsed:.1f} s wall)")
     return elapsed
 
 
