@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -97,6 +98,7 @@ def _grade(args: argparse.Namespace) -> int:
     with _local_workers_started(options) as pool:
         from autograder.progress import grade_with_progress  # nbgrader & co: seconds to load
 
+        gc.freeze()  # the libraries just loaded stay: full collections need not walk them
         return grade_with_progress(options, pool=pool)
 
 
