@@ -23,7 +23,7 @@ from autograder.submission import Submission
 
 
 class CheckError(Exception):
-    """The notebook cannot be checked (unknown assignment, unreadable metadata): exit status 2."""
+    """The notebook cannot be matched to an assignment: exit status 2."""
 
 
 @dataclass
@@ -68,16 +68,9 @@ def check_notebook(options: CheckOptions) -> CheckResult:
     if path.stem != master.stem:
         submission.notebook_name = path.stem
     nb = submission.read_notebook()
-    try:
-        sanitized, notes = sanitize(nb, index)
-    except Exception as exc:  # nbgrader's metadata validation and the like, as in a batch
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckError(reason) from exc
-    files = {}
-    for aux in course.source_dir(assignment).rglob("*"):
-        if aux.is_file() and aux.suffix != ".ipynb":
-            files[str(aux.relative_to(course.source_dir(assignment)))] = aux.read_bytes()
-    job = Job("check", plan_cells(sanitized, index), files, options.limits)
+    sanitized, notes = sanitize(nb, index)
+    job = Job("check", plan_cells(sanitized, index), course.assignment_files(assignment),
+              options.limits)
     worker = Worker(sandbox_plan(course.root, options.sandbox, extra=(path.parent,))).start()
     try:
         record = worker.run(job)

@@ -11,6 +11,12 @@ from pathlib import Path
 from traitlets.config import Config, PyFileConfigLoader
 
 
+def sqlite_file(db_url: str) -> Path | None:
+    """The file of a ``sqlite:///`` gradebook URL; None for any other database."""
+    prefix = "sqlite:///"
+    return Path(db_url[len(prefix):]) if db_url.startswith(prefix) else None
+
+
 @dataclass(frozen=True)
 class Course:
     """An nbgrader course root: source/, release/, submitted/, autograded/, feedback/, ..."""
@@ -55,6 +61,18 @@ class Course:
         if not notebooks:
             raise FileNotFoundError(f"{folder} contains no notebook")
         return notebooks
+
+    def assignment_files(self, assignment: str) -> dict[str, bytes]:
+        """The files every submission runs with (style file, example figures, data): everything
+        in source/<assignment>/ but notebooks and hidden files."""
+        folder = self.source_dir(assignment)
+        files = {}
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if path.is_file() and path.suffix != ".ipynb" and not any(
+                    part.startswith(".") for part in rel.parts):
+                files[str(rel)] = path.read_bytes()
+        return files
 
     def students(self, assignment: str, pattern: str = "*") -> list[str]:
         """Students with a submitted/<student>/<assignment>/ folder, matching a glob."""

@@ -37,7 +37,7 @@ from autograder.record import (
 )
 from autograder.register import ensure_assignment
 from autograder.sanitize import SourceIndex, plan_cells, sanitize
-from autograder.submission import Submission, SubmissionError, find_submission
+from autograder.submission import Submission, SubmissionError, find_submission, first_line
 
 
 class GraderError(RuntimeError):
@@ -97,6 +97,7 @@ class Grader:
                               "notebooks; this grader handles one notebook per assignment")
         self.notebook_name = masters[0].stem
         self.writer: GradebookWriter | None = None  # open while a batch runs
+        self.assignment_files = self.course.assignment_files(self.assignment)
 
     # -- stages ---------------------------------------------------------------------------------
     def load_index(self) -> SourceIndex:
@@ -120,21 +121,15 @@ class Grader:
             graded_nb, notes = sanitize(nb, index)
         except SubmissionError as exc:
             return self.record_failure(submission, digest, str(exc), started)
-        except Exception as exc:  # nbgrader's metadata validation and the like
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        except Exception as exc:  # whatever else is wrong with it must not stop the batch
             return self.record_failure(submission, digest, f"{submission.notebook_path.name}: "
-                                       f"{reason}", started)
+                                       f"{first_line(exc)}", started)
         return Prepared(submission, digest, graded_nb, submission.notes + notes, started,
                         cpu_started=cpu_started)
 
     def job_for(self, prepared: Prepared, index: SourceIndex) -> Job:
         files = prepared.submission.auxiliary_files()
-        source = self.course.source_dir(self.assignment)
-        for path in sorted(source.rglob("*")):
-            rel = path.relative_to(source)
-            if path.is_file() and path.suffix != ".ipynb" and not any(
-                    part.startswith(".") for part in rel.parts):
-                files[str(rel)] = path.read_bytes()
+        files.update(self.assignment_files)  # the course's copies win over a student's
         return Job(prepared.submission.id, plan_cells(prepared.notebook, index), files,
                    self.options.limits)
 

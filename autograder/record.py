@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SAWarning
 from traitlets.config import Config
 
-from autograder.course import Course
+from autograder.course import Course, sqlite_file
 from autograder.judge import JudgedNotebook
 from autograder.submission import Submission
 
@@ -256,7 +256,8 @@ def gradebook_totals(url: str, assignment: str) -> dict[str, float]:
 
     A SQLite gradebook that does not exist yet reads as empty instead of being created.
     """
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+    database = sqlite_file(url)
+    if database is not None and not database.exists():
         return {}
     try:
         with Gradebook(url) as gb:

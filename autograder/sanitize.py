@@ -37,6 +37,7 @@ from traitlets.config import Config
 
 from autograder.checks.trials import EXERCISE_FUNCTIONS, HIDDEN_TRIALS, PUBLIC_TRIALS, Trial
 from autograder.execute.job import CellTask
+from autograder.submission import SubmissionError, first_line
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,8 @@ def _edited_locked_cells(nb: NotebookNode, index: SourceIndex) -> list[str]:
 
 
 def sanitize(nb: NotebookNode, index: SourceIndex) -> tuple[NotebookNode, list[str]]:
-    """The submission as it will be graded (changed in place), and what had to be restored."""
+    """The submission as it will be graded (changed in place), and what had to be restored;
+    SubmissionError if it cannot be restored."""
     edited = _edited_locked_cells(nb, index)
     notes = _Notes()
     resources = {"nbgrader": {"notebook": index.notebook, "assignment": index.assignment}}
@@ -287,6 +289,9 @@ def sanitize(nb: NotebookNode, index: SourceIndex) -> tuple[NotebookNode, list[s
             log.addHandler(notes)
         try:
             nb, resources = step.preprocess(nb, resources)
+        except Exception as exc:  # nbgrader gave up on this notebook: say so, as for bad JSON
+            raise SubmissionError(f"{index.notebook}.ipynb: its tests could not be restored "
+                                  f"from the master: {first_line(exc)}") from exc
         finally:
             if log is not None:
                 log.removeHandler(notes)

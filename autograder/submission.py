@@ -20,6 +20,12 @@ class SubmissionError(Exception):
     """A submission that cannot be graded; the message is the one-line reason recorded."""
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception as a one-line reason (its message's first line, or its type)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 @dataclass
 class Submission:
     """One student's submitted assignment folder."""
@@ -82,8 +88,8 @@ class Submission:
             notebook = nbformat.reads(text, as_version=4)
             nbformat.validate(notebook)
         except Exception as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise SubmissionError(f"{path.name} is not a valid notebook: {first}") from None
+            raise SubmissionError(f"{path.name} is not a valid notebook: {first_line(exc)}"
+                                  ) from None
         return notebook
 
     def auxiliary_files(self) -> dict[str, bytes]:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autograder.course import sqlite_file
 from autograder.execute.isolation import SandboxPlan
 
 if TYPE_CHECKING:
@@ -50,17 +51,11 @@ def sandbox_plan(course_root: Path, enabled: bool = True, extra: tuple[Path, ...
                        namespaces=True, exposed_paths=tuple(exposed))
 
 
-def database_files(db_url: str) -> tuple[Path, ...]:
-    """A SQLite gradebook's file, which student code must not see wherever it lives."""
-    if db_url.startswith("sqlite:///"):
-        return (Path(db_url[len("sqlite:///"):]),)
-    return ()
-
-
 def worker_pool(options: GradeOptions, course_root: Path, db_url: str):
     """The pool a batch runs on: warm local workers, or a Dask cluster with ``--scheduler``.
     Entering it starts the workers."""
-    plan = sandbox_plan(course_root, options.sandbox, extra=database_files(db_url))
+    database = sqlite_file(db_url)  # hidden from student code wherever it lives
+    plan = sandbox_plan(course_root, options.sandbox, extra=(database,) if database else ())
     if options.scheduler:
         from autograder.execute.dask_pool import DaskPool
 

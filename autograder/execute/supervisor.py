@@ -163,7 +163,7 @@ def run_job(job: Job, plan: isolation.SandboxPlan, shell: GradingShell, baseline
             record.status = status
         exit_status = None
         if record.status != COMPLETED:  # stop it now: the reason may be in its exit status
-            _stop(pid, plan)
+            _stop(pid)
             exit_status = _reap(pid)
         if record.status == DIED and not record.reason:
             record.reason = _describe_exit(exit_status) if exit_status is not None else \
@@ -174,7 +174,7 @@ def run_job(job: Job, plan: isolation.SandboxPlan, shell: GradingShell, baseline
         deliver(record)
         delivered = True
     finally:
-        _stop(pid, plan)
+        _stop(pid)
         _reap(pid)
         if isolation.has_children():  # something escaped the process group: sweep for it
             isolation.kill_descendants(pid)
@@ -189,7 +189,7 @@ def run_job(job: Job, plan: isolation.SandboxPlan, shell: GradingShell, baseline
             raise RuntimeError("the supervisor failed before it had a record")
 
 
-def _stop(pid: int, plan: isolation.SandboxPlan) -> None:
+def _stop(pid: int) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -116,7 +116,7 @@ def serve(plan, shell, baseline: int, protocol_out: int) -> None:
             if b"R" in news or not news:
                 os.close(fd)
                 del owing[pid]
-            if not news and b"R" not in news:  # died before delivering its record
+            if not news:  # died before delivering its record
                 write_message(protocol_out, ExecutionRecord(
                     status=WORKER_ERROR, reason="the job's supervisor died").as_dict())
         isolation.reap_exited_children()  # supervisors done cleaning up
