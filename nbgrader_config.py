@@ -1,4 +1,8 @@
-"""nbgrader configuration of the course. The repository root is the nbgrader course root."""
+"""Configuration of the course, read by nbgrader and by `python -m autograder` alike.
+
+The repository root is the nbgrader course root. Every option of the grader is listed by
+`python -m autograder grade --help`; the same names work here as c.Autograder.<name>.
+"""
 
 import os
 
@@ -11,16 +15,20 @@ c.CourseDirectory.course_id = "how-models"
 if os.environ.get("NBGRADER_DB_URL"):
     c.CourseDirectory.db_url = os.environ["NBGRADER_DB_URL"]
 
-# What students see in place of the solution region of each exercise.
+# What students see in place of every solution region, in every exercise.
 c.ClearSolutions.code_stub = {
     "python": (
-        "# TODO: compute dv, then delete the `raise` line below\n"
-        'raise NotImplementedError("Exercise: compute the change in membrane potential")\n'
-        "dv = ..."
+        "# TODO: write your answer here (see the exercise above), then delete the next line\n"
+        'raise NotImplementedError("Exercise: write your answer here")'
     )
 }
 
 # Grading: tests and points always come from the master, even when a student deleted or edited
 # a test cell.
 c.OverwriteCells.add_missing_cells = True
+# nbgrader interrupts a cell after this many seconds, and so does `python -m autograder grade`.
 c.Execute.timeout = 120
+
+# Trusted checks: test cells judged in the grader's own process rather than the student's.
+# Each assignment declares its own in solutions/<assignment>/ (see docs/authoring.md).
+c.Autograder.plugins = ["solutions.W1D1_Tutorial2:CHECKS"]

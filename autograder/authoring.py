@@ -1,24 +1,36 @@
-"""Course authoring: example figures, the student release, and a sample class.
+"""Course authoring: example figures, the student release, and a demonstration course.
 
-``make release`` runs :func:`regenerate_release`: it executes the master notebook, saves the
-figure of every exercise cell as ``example_<function>.png`` next to the master (the student
-notebook shows it as the example output), then runs nbgrader's own ``generate_assignment``.
+``python -m autograder release ASSIGNMENT`` executes the master notebooks, saves the figure of
+every answer cell that defines a function as ``example_<function>.png`` beside the master (the
+student notebook shows it as the example output), then runs nbgrader's own
+``generate_assignment``.
+
+``python -m autograder demo FOLDER`` builds a throwaway course in FOLDER: a copy of the course's
+source/, release/ and configuration, and, for every assignment whose trusted-check declaration
+offers one, a sample class of submissions. Grading, reports and feedback then happen there; the
+course itself is never touched. FOLDER is only ever replaced if this command made it.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
-import json
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 from nbformat.notebooknode import NotebookNode
 
+from autograder.config import CONFIG_FILE, Settings
 from autograder.course import Course, ensure_tools_on_path
-from autograder.samples import answer, fill_in
+from autograder.errors import GraderError
+from autograder.master import master_notebooks
+from autograder.plugins import load_plugins
 
 EXAMPLE_PREFIX = "example_"
+DEMO_MARKER = ".autograder-demo"
 
 
 def execute_notebook(path: Path, timeout: int = 300) -> NotebookNode:
@@ -30,45 +42,57 @@ def execute_notebook(path: Path, timeout: int = 300) -> NotebookNode:
     return nb
 
 
+def _functions_defined(source: str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
+
+
 def example_figures(executed: NotebookNode) -> dict[str, bytes]:
-    """PNG of each exercise (solution) cell's figure, named example_<function>.png."""
+    """PNG of each answer cell's figure, named after the function the cell defines."""
     figures = {}
     for cell in executed.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("solution"):
             continue
-        function = meta["grade_id"].split("_", 1)[1]
+        functions = _functions_defined(cell.source)
+        if not functions:
+            continue
         for output in cell.get("outputs", []):
             png = output.get("data", {}).get("image/png")
             if png:
-                figures[f"{EXAMPLE_PREFIX}{function}.png"] = base64.b64decode(png)
+                figures[f"{EXAMPLE_PREFIX}{functions[0]}.png"] = base64.b64decode(png)
                 break
     return figures
 
 
-def regenerate_release(course_dir: Path | str, assignment: str) -> Path:
-    """Example figures from the master, then ``nbgrader generate_assignment --force``."""
+def regenerate_release(settings: Settings, assignment: str) -> Path:
+    """Example figures from the masters, then ``nbgrader generate_assignment --force``."""
     ensure_tools_on_path()
-    course = Course.at(course_dir)
-    master = course.master_notebooks(assignment)[0]
-    for name, data in example_figures(execute_notebook(master)).items():
-        (master.parent / name).write_bytes(data)
-        print(f"wrote {master.parent / name}")
-    generate_assignment(course, assignment)
+    course = Course.from_settings(settings)
+    for master in master_notebooks(course.source_dir(assignment), assignment):
+        for name, data in example_figures(execute_notebook(master)).items():
+            (master.parent / name).write_bytes(data)
+            print(f"wrote {master.parent / name}")
     release = course.release_dir(assignment)
+    if release.exists():
+        print(f"replacing {release} (nbgrader generate_assignment --force)")
+    generate_assignment(settings, assignment)
     print(f"wrote {release}")
     return release
 
 
-def generate_assignment(course: Course, assignment: str, release_dir: Path | None = None,
+def generate_assignment(settings: Settings, assignment: str, release_dir: Path | None = None,
                         db_url: str | None = None) -> None:
     """nbgrader's GenerateAssignment with the course's configuration."""
     from nbgrader.converters import GenerateAssignment
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
 
-    config = Config(course.nbgrader_config())
-    config.CourseDirectory.root = str(course.root)
+    config = Config(settings.config)
+    config.CourseDirectory.root = str(settings.root)
     config.CourseDirectory.assignment_id = assignment
     if release_dir is not None:
         config.CourseDirectory.release_directory = str(release_dir)
@@ -80,52 +104,45 @@ def generate_assignment(course: Course, assignment: str, release_dir: Path | Non
     converter.start()
 
 
-#: The demo class: (student, exercise-1 answer, exercise-2 answer, what it shows).
-DEMO_CLASS = (
-    ("alice", "the reference form", "the reference form", "correct"),
-    ("bob", "a fresh numpy sample per step", "fresh numpy samples per step",
-     "correct, on another random stream"),
-    ("carol", "a while loop", "a missing leak", "partly correct"),
-    ("dave", "missing alpha", "the inputs' signs swapped", "wrong"),
-    ("erin", "the stub left in", "the stub left in", "not attempted"),
-)
-
-
-def write_demo_class(course_dir: Path | str, assignment: str) -> list[Path]:
-    """submitted/<student>/<assignment>/ for a small class: correct, partial, wrong, broken."""
-    course = Course.at(course_dir)
-    release = course.release_dir(assignment)
-    notebook_name = course.master_notebooks(assignment)[0].name
-    release_nb = nbformat.read(str(release / notebook_name), as_version=4)
-    written = []
-    for student, first, second, _ in DEMO_CLASS:
-        nb = fill_in(release_nb, answer("lif_neuron", first), answer("lif_neuron_inh", second))
-        written.append(_submit(course, student, assignment, notebook_name,
-                               nbformat.writes(nb).encode()))
-    # broken submissions: truncated JSON, and a hand-edited test cell (points and deletion)
-    text = nbformat.writes(fill_in(release_nb, answer("lif_neuron", "the reference form"),
-                                   answer("lif_neuron_inh", "the reference form")))
-    written.append(_submit(course, "frank", assignment, notebook_name,
-                           text[: len(text) // 2].encode()))
-    tampered = json.loads(text)
-    tampered["cells"] = [c for c in tampered["cells"]
-                         if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                         != "ex2_hidden"]
-    for cell in tampered["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade_id") == "ex1_public":
-            meta["points"] = 50
-            cell["source"] = "print('all good')"
-    written.append(_submit(course, "grace", assignment, notebook_name,
-                           json.dumps(tampered).encode()))
-    return written
-
-
-def _submit(course: Course, student: str, assignment: str, notebook_name: str, data: bytes
-            ) -> Path:
-    folder = course.submitted_dir(student, assignment)
+def _prepare_demo_folder(folder: Path) -> Iterator[str]:
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise GraderError(f"{folder} exists and is not a folder; choose another one")
+    if folder.exists():
+        if not (folder / DEMO_MARKER).is_file():
+            if any(folder.iterdir()):
+                raise GraderError(f"{folder} exists and was not made by `python -m autograder "
+                                  "demo`: it is left alone (choose another folder, or empty "
+                                  "it yourself)")
+        else:
+            yield f"replacing the demonstration course in {folder} (made by an earlier run)"
+            shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / notebook_name
-    path.write_bytes(data)
-    (folder / "timestamp.txt").write_text("2026-11-20 12:00:00.000000 UTC\n")
-    return path
+    (folder / DEMO_MARKER).write_text("made by `python -m autograder demo`; safe to delete\n")
+
+
+def build_demo(settings: Settings, folder: Path) -> Iterator[str]:
+    """A demonstration course in ``folder`` (see the module docstring); yields what it did."""
+    folder = folder.resolve()
+    if folder == settings.root or settings.root.is_relative_to(folder):
+        raise GraderError(f"{folder} holds the course itself; choose a folder of its own")
+    course = Course.from_settings(settings)
+    yield from _prepare_demo_folder(folder)
+    coursedir = course.coursedir
+    for step in (coursedir.source_directory, coursedir.release_directory):
+        if (settings.root / step).is_dir():
+            shutil.copytree(settings.root / step, folder / step, symlinks=False)
+    if (settings.root / CONFIG_FILE).is_file():
+        shutil.copy2(settings.root / CONFIG_FILE, folder / CONFIG_FILE)
+    demo = Course.from_settings(Settings.load(folder))
+    for declaration in load_plugins(settings.options.plugins):
+        if declaration.sample_class is None:
+            continue
+        assignment = declaration.assignment
+        students = declaration.sample_class(demo.release_dir(assignment))
+        for student, files in students.items():
+            target = demo.submitted_dir(student, assignment)
+            target.mkdir(parents=True, exist_ok=True)
+            for name, data in files.items():
+                (target / name).write_bytes(data)
+        yield f"{assignment}: {len(students)} sample submissions in {folder}"
+    yield f"demonstration course: {folder}"

@@ -1,28 +1,29 @@
 """``python -m autograder check NOTEBOOK``: grade one notebook and say what is wrong.
 
 For instructors trying a notebook and for GitHub Classroom-style autograding: the notebook runs
-in a sandboxed worker process, exactly as in a batch; the verdict is computed here. No gradebook
-is needed: tests and points are restored from the master in source/.
+in a sandboxed worker, exactly as in a batch, and the verdicts are computed here. No gradebook
+is needed: tests and points are restored from the master in source/, processed as ``nbgrader
+generate_assignment`` would store it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.checks.context import ReferenceContext
-from autograder.config import CheckOptions
+from autograder.assignment import Assignment
+from autograder.config import Settings
 from autograder.course import Course
-from autograder.execute.job import COMPLETED, Job
-from autograder.execute.plan import sandbox_plan
-from autograder.execute.pool import Worker
-from autograder.judge import JudgedNotebook, judge
+from autograder.errors import GraderError
+from autograder.execute.job import COMPLETED, ExecutionRecord
+from autograder.isolation import describe_missing
+from autograder.judge import JudgedNotebook
 from autograder.record import TestResult, scores_from_notebook
-from autograder.sanitize import SourceIndex, plan_cells, sanitize
-from autograder.submission import Submission
+from autograder.submission import read_submission
+from autograder.workers import worker_pool
 
 
-class CheckError(Exception):
+class CheckError(GraderError):
     """The notebook cannot be matched to an assignment: exit status 2."""
 
 
@@ -30,8 +31,9 @@ class CheckError(Exception):
 class CheckResult:
     notebook: Path
     tests: list[TestResult]
-    judged: JudgedNotebook
-    notes: list[str]
+    judged: list[JudgedNotebook]
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
 
     @property
     def score(self) -> float:
@@ -43,52 +45,76 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
-        return all(t.score >= t.max_score for t in self.tests)
+        return self.error is None and all(t.score >= t.max_score for t in self.tests
+                                          if t.judged_by != "by hand")
 
 
-def find_assignment(course: Course, notebook: Path, assignment: str | None) -> str:
-    """The assignment whose master has the same notebook name (unless given)."""
+def find_assignment(course: Course, notebook: Path, assignment: str | None) -> tuple[str, str]:
+    """(assignment, master notebook name) for a notebook to check."""
     if assignment:
-        return assignment
-    source = course.root / "source"
-    matches = sorted(p.parent.name for p in source.glob(f"*/{notebook.name}"))
+        names = sorted(p.stem for p in course.source_dir(assignment).glob("*.ipynb"))
+        if not names:
+            raise CheckError(f"no assignment {assignment!r}: {course.source_dir(assignment)} "
+                             "holds no notebook")
+        if notebook.stem in names:
+            return assignment, notebook.stem
+        if len(names) == 1:
+            return assignment, names[0]
+        raise CheckError(f"{assignment} has notebooks {', '.join(names)}; rename the file to "
+                         "one of them")
+    matches = sorted(a for a in course.assignments()
+                     if (course.source_dir(a) / notebook.name).is_file())
     if len(matches) != 1:
-        raise CheckError(f"cannot tell which assignment {notebook.name} belongs to "
-                         f"(found {matches or 'none'} in {source}); pass --assignment")
-    return matches[0]
+        found = ", ".join(matches) if matches else "none"
+        raise CheckError(f"cannot tell which assignment {notebook.name} belongs to (assignments "
+                         f"with a notebook of that name: {found}); pass --assignment")
+    return matches[0], notebook.stem
 
 
-def check_notebook(options: CheckOptions) -> CheckResult:
-    course = Course.at(options.course_dir)
-    path = options.notebook.resolve()
-    assignment = find_assignment(course, path, options.assignment)
-    master = course.master_notebooks(assignment)[0]
-    index = SourceIndex.from_master(master, assignment, course.nbgrader_config())
-    submission = Submission("check", assignment, path.parent, path.stem)
-    if path.stem != master.stem:
-        submission.notebook_name = path.stem
-    nb = submission.read_notebook()
-    sanitized, notes = sanitize(nb, index)
-    job = Job("check", plan_cells(sanitized, index), course.assignment_files(assignment),
-              options.limits)
-    worker = Worker(sandbox_plan(course.root, options.sandbox, extra=(path.parent,))).start()
-    try:
-        record = worker.run(job)
-    finally:
-        worker.close()
-    judged = judge(sanitized, record, index, ReferenceContext())
-    if record.status != COMPLETED:
-        notes.append(f"execution stopped: {record.reason}")
-    return CheckResult(path, scores_from_notebook(judged), judged, notes)
+def check_notebook(settings: Settings, notebook: Path, assignment_name: str | None
+                   ) -> CheckResult:
+    path = notebook.resolve()
+    if path.is_symlink() or not path.is_file():
+        raise CheckError(f"{notebook}: no such notebook file")
+    course = Course.from_settings(settings)
+    name, master_name = find_assignment(course, path, assignment_name)
+    assignment = Assignment.load(settings, course, name)
+    submission = read_submission("check", name, path.parent, assignment.submission_limits())
+    prepared = assignment.prepare(submission, only=master_name,
+                                  rename={path.stem: master_name})
+    if master_name in prepared.failed:
+        raise CheckError(prepared.failed[master_name])
+    job = assignment.job_for(prepared)
+    with worker_pool(settings) as pool:
+        missing = describe_missing(pool.isolation(), settings)
+        if settings.options.require_isolation and missing:
+            raise GraderError("--require-isolation: " + "; ".join(missing))
+        record = next(r for _, r in pool.run(iter([job])))
+    judged = assignment.judge(prepared, record.notebooks)
+    notes = list(prepared.notes)
+    for nb_record in record.notebooks.values():
+        if nb_record.status != COMPLETED:
+            notes.append(f"execution stopped: {nb_record.reason}")
+    if record.status == "worker_error":
+        raise GraderError(f"the grader could not run {notebook.name}: {record.reason}")
+    tests = [t for j in judged for t in scores_from_notebook(j)]
+    notes.extend(f"sandbox limit missing: {m}" for m in missing)
+    return CheckResult(path, tests, judged, notes)
 
 
 def render(result: CheckResult) -> str:
-    """The verdict per exercise, for a terminal."""
+    """The verdict per test, for a terminal."""
     lines = [f"{result.notebook.name}: {result.score:g} / {result.max_score:g} points"]
     for test in result.tests:
+        if test.judged_by == "by hand":
+            lines.append(f"  [HAND] {test.grade_id} (0/{test.max_score:g}): graded by hand")
+            continue
         mark = "PASS" if test.score >= test.max_score else "FAIL"
         lines.append(f"  [{mark}] {test.grade_id} ({test.score:g}/{test.max_score:g})")
-        if test.output and mark == "FAIL" or test.output and test.hidden:
+        if test.output and (mark == "FAIL" or test.hidden):
             lines.extend("         " + line for line in test.output.splitlines())
     lines.extend(f"  note: {note}" for note in result.notes)
     return "\n".join(lines)
+
+
+__all__ = ["CheckError", "CheckResult", "ExecutionRecord", "check_notebook", "render"]

@@ -1,121 +1,172 @@
-"""Command line: ``python -m autograder {grade,check,report,feedback,release,calibrate,demo}``."""
+"""Command line: ``python -m autograder {grade,check,report,feedback,release,demo}``.
+
+Every option also has a configuration name (``c.Autograder.<name>`` in ``nbgrader_config.py``);
+a flag given here wins over the file. Exit status: 0 done, 1 ``check`` found failing tests,
+2 bad input or a grader that cannot start (one line on stderr says which), 130 interrupted.
+"""
 
 from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from autograder.execute.job import Limits
+from traitlets.config import Config
+
+#: flag destination -> (configuration section, option)
+_OVERRIDES = {
+    "timeout": ("Autograder", "timeout"),
+    "cell_timeout": ("Autograder", "cell_timeout"),
+    "memory_mb": ("Autograder", "memory_mb"),
+    "workers": ("Autograder", "workers"),
+    "render_figures": ("Autograder", "render_figures"),
+    "sandbox": ("Autograder", "sandbox"),
+    "require_isolation": ("Autograder", "require_isolation"),
+    "db_url": ("CourseDirectory", "db_url"),
+}
 
 
-def _limits(args: argparse.Namespace) -> Limits:
-    return Limits(cell_timeout=min(args.cell_timeout or Limits.cell_timeout, args.timeout),
-                  total_timeout=args.timeout, memory_mb=args.memory_mb,
-                  render_figures=args.render_figures)
+def _overrides(args: argparse.Namespace) -> Config:
+    config = Config()
+    for dest, (section, option) in _OVERRIDES.items():
+        value = getattr(args, dest, None)
+        if value is not None:
+            config[section][option] = value
+    return config
 
 
-def _add_limit_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--timeout", type=float, default=Limits.total_timeout, metavar="SECONDS",
-                        help="time limit of one submission (default: %(default)s)")
+def _course_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--course-dir", type=Path, default=Path("."), metavar="DIR",
+                        help="the nbgrader course root, with nbgrader_config.py and source/ "
+                             "(default: the current folder)")
+
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", dest="db_url", default=None, metavar="URL",
+                        help="the gradebook, as an SQLAlchemy URL (default: the course's, "
+                             "CourseDirectory.db_url, else sqlite gradebook.db in the course)")
+
+
+def _limit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="time limit of one notebook (Autograder.timeout, default 600)")
     parser.add_argument("--cell-timeout", type=float, default=None, metavar="SECONDS",
-                        help=f"time limit of one cell (default: {Limits.cell_timeout:g}, at most "
-                             "--timeout)")
-    parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb,
-                        help="memory a notebook may use on top of the worker's "
-                             "(default: %(default)s)")
-    parser.add_argument("--render-figures", action="store_true",
-                        help="render figures to PNG in autograded notebooks (about 0.1 s each)")
-    parser.add_argument("--no-sandbox", dest="sandbox", action="store_false",
-                        help="run student code without namespaces or a separate user")
+                        help="time limit of one cell before it is interrupted "
+                             "(Autograder.cell_timeout; default: nbgrader's Execute.timeout)")
+    parser.add_argument("--memory-mb", type=int, default=None, metavar="MB",
+                        help="memory of one notebook's processes (Autograder.memory_mb, "
+                             "default 1024)")
+    parser.add_argument("--render-figures", action="store_const", const=True, default=None,
+                        help="draw figures into autograded notebooks (Autograder.render_figures)")
+    parser.add_argument("--no-sandbox", dest="sandbox", action="store_const", const=False,
+                        default=None, help="run student code unconfined (debugging only)")
+    parser.add_argument("--require-isolation", action="store_const", const=True, default=None,
+                        help="refuse to grade unless every limit of the sandbox holds here")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    grade = commands.add_parser("grade", help="autograde every submission of an assignment")
-    grade.add_argument("assignment")
-    grade.add_argument("--course-dir", type=Path, default=Path("."))
+    grade = commands.add_parser("grade", help="autograde every submission of an assignment "
+                                              "into the gradebook (like nbgrader autograde)")
+    grade.add_argument("assignment", help="the assignment's name (its folder in source/)")
+    _course_option(grade)
     grade.add_argument("--student", default="*", metavar="GLOB",
-                       help="only students matching this glob")
-    grade.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                       help="parallel workers (default: the number of cores, %(default)s)")
-    grade.add_argument("--db", dest="db_url", default=None, metavar="URL",
-                       help="gradebook URL (default: the course's, sqlite gradebook.db)")
-    grade.add_argument("--force", action="store_true", help="regrade submissions already graded")
+                       help="only students whose id matches this glob (default: all)")
+    grade.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="notebooks graded in parallel (Autograder.workers; default: one "
+                            "per core)")
+    _db_option(grade)
+    grade.add_argument("--force", action="store_true",
+                       help="regrade submissions already graded (an interrupted --force run "
+                            "resumes)")
     grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="run on a Dask cluster, e.g. tcp://host:8786")
-    grade.add_argument("--no-progress", dest="progress", action="store_false")
-    _add_limit_options(grade)
+                       help="run the notebooks on a Dask cluster, e.g. tcp://host:8786")
+    grade.add_argument("--no-progress", dest="progress", action="store_false",
+                       help="no progress bar")
+    _limit_options(grade)
 
-    check = commands.add_parser("check", help="grade one notebook and explain the verdict")
-    check.add_argument("notebook", type=Path)
-    check.add_argument("--assignment", default=None)
-    check.add_argument("--course-dir", type=Path, default=Path("."))
-    _add_limit_options(check)
+    check = commands.add_parser("check", help="grade one notebook without a gradebook and "
+                                              "explain the verdict")
+    check.add_argument("notebook", type=Path, help="the notebook to check")
+    check.add_argument("--assignment", default=None, metavar="NAME",
+                       help="its assignment (default: the one whose master has the same name)")
+    _course_option(check)
+    _limit_options(check)
 
-    for name, text in (("report", "write the class report (HTML with figures)"),
-                       ("feedback", "write per-student feedback HTML without hidden tests")):
-        sub = commands.add_parser(name, help=text)
-        sub.add_argument("assignment")
-        sub.add_argument("--course-dir", type=Path, default=Path("."))
-        sub.add_argument("--db", dest="db_url", default=None, metavar="URL")
-        if name == "feedback":
-            sub.add_argument("--student", default="*", metavar="GLOB")
+    report = commands.add_parser("report", help="write the class report (an HTML page with "
+                                                "figures) under reports/")
+    report.add_argument("assignment", help="the assignment's name")
+    _course_option(report)
+    _db_option(report)
 
-    release = commands.add_parser("release", help="regenerate the example figures and release/")
-    release.add_argument("assignment")
-    release.add_argument("--course-dir", type=Path, default=Path("."))
+    feedback = commands.add_parser("feedback", help="write each student's feedback page under "
+                                                    "feedback/ (no hidden tests)")
+    feedback.add_argument("assignment", help="the assignment's name")
+    _course_option(feedback)
+    _db_option(feedback)
+    feedback.add_argument("--student", default="*", metavar="GLOB",
+                          help="only students whose id matches this glob (default: all)")
 
-    calibrate = commands.add_parser("calibrate", help="re-measure the statistical tolerances")
-    calibrate.add_argument("--runs", type=int, default=2000)
+    release = commands.add_parser("release", help="regenerate the example figures and "
+                                                  "release/ from source/")
+    release.add_argument("assignment", help="the assignment's name")
+    _course_option(release)
 
-    demo = commands.add_parser("demo-class", help="write a sample class of submissions")
-    demo.add_argument("assignment")
-    demo.add_argument("--course-dir", type=Path, default=Path("."))
+    demo = commands.add_parser("demo", help="build a demonstration course in a folder of its "
+                                            "own, with a sample class for each assignment")
+    demo.add_argument("folder", type=Path, help="where to build it (created; only a folder "
+                                                "this command made before is replaced)")
+    _course_option(demo)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"grade": _grade, "check": _check, "report": _report, "feedback": _feedback,
-               "release": _release, "calibrate": _calibrate, "demo-class": _demo}[args.command]
-    return handler(args)
+               "release": _release, "demo": _demo}[args.command]
+    from autograder.errors import GraderError
+
+    try:
+        return handler(args)
+    except GraderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _settings(args: argparse.Namespace):
+    from autograder.config import Settings
+
+    return Settings.load(args.course_dir, _overrides(args))
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder.config import GradeOptions
+    from autograder.grade import GradeOptions
 
-    options = GradeOptions(assignment=args.assignment, course_dir=args.course_dir,
-                           students=args.student, workers=args.workers, db_url=args.db_url,
-                           limits=_limits(args), force=args.force, scheduler=args.scheduler,
-                           progress=args.progress, sandbox=args.sandbox)
-    with _local_workers_started(options) as pool:
+    settings = _settings(args)
+    options = GradeOptions(assignment=args.assignment, students=args.student, force=args.force,
+                           scheduler=args.scheduler, db_url=args.db_url, progress=args.progress)
+    with _local_workers_started(settings, options) as pool:
         from autograder.progress import grade_with_progress  # nbgrader & co: seconds to load
 
         gc.freeze()  # the libraries just loaded stay: full collections need not walk them
-        return grade_with_progress(options, pool=pool)
+        return grade_with_progress(settings, options, pool=pool)
 
 
 @contextmanager
-def _local_workers_started(options) -> Iterator[object | None]:
+def _local_workers_started(settings, options) -> Iterator[object | None]:
     """Start the local workers first, so they warm up while the grader's libraries load.
     Anything unusual (a cluster, a missing course) is left to the grader, which reports it."""
     pool = None
-    if not options.scheduler:
-        try:
-            from autograder.course import Course
-            from autograder.execute.plan import worker_pool
+    if not options.scheduler and (settings.root / "source" / options.assignment).is_dir():
+        from autograder.workers import worker_pool
 
-            course = Course.at(options.course_dir)
-            pool = worker_pool(options, course.root, options.db_url or course.db_url())
-        except Exception:
-            pool = None
+        pool = worker_pool(settings)
     if pool is None:
         yield None
         return
@@ -124,20 +175,9 @@ def _local_workers_started(options) -> Iterator[object | None]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from autograder.check import CheckError, check_notebook, render
-    from autograder.config import CheckOptions
-    from autograder.course import ensure_tools_on_path
-    from autograder.submission import SubmissionError
+    from autograder.check import check_notebook, render
 
-    ensure_tools_on_path()
-    options = CheckOptions(notebook=args.notebook, assignment=args.assignment,
-                           course_dir=args.course_dir, limits=_limits(args),
-                           sandbox=args.sandbox)
-    try:
-        result = check_notebook(options)
-    except (CheckError, SubmissionError, FileNotFoundError) as exc:
-        print(f"{args.notebook}: {exc}", file=sys.stderr)
-        return 2
+    result = check_notebook(_settings(args), args.notebook, args.assignment)
     print(render(result))
     return 0 if result.passed else 1
 
@@ -145,7 +185,7 @@ def _check(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from autograder.report import write_report
 
-    path = write_report(args.course_dir, args.assignment, args.db_url)
+    path = write_report(_settings(args), args.assignment, args.db_url)
     print(f"class report: {path}")
     return 0
 
@@ -153,29 +193,22 @@ def _report(args: argparse.Namespace) -> int:
 def _feedback(args: argparse.Namespace) -> int:
     from autograder.feedback import write_feedback
 
-    paths = write_feedback(args.course_dir, args.assignment, args.student, args.db_url)
-    print(f"feedback written for {len(paths)} submission(s) under "
-          f"{Path(args.course_dir).resolve() / 'feedback'}")
+    settings = _settings(args)
+    summary = write_feedback(settings, args.assignment, args.student, args.db_url)
+    print(summary.text())
     return 0
 
 
 def _release(args: argparse.Namespace) -> int:
     from autograder.authoring import regenerate_release
 
-    regenerate_release(args.course_dir, args.assignment)
-    return 0
-
-
-def _calibrate(args: argparse.Namespace) -> int:
-    from autograder.checks.calibration import calibrate, write_calibration
-
-    write_calibration(calibrate(runs=args.runs))
+    regenerate_release(_settings(args), args.assignment)
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from autograder.authoring import write_demo_class
+    from autograder.authoring import build_demo
 
-    for path in write_demo_class(args.course_dir, args.assignment):
-        print(path)
+    for line in build_demo(_settings(args), args.folder):
+        print(line)
     return 0

@@ -1,14 +1,13 @@
-"""Where things are in an nbgrader course directory, and which submissions there are."""
+"""Where things are in an nbgrader course, by nbgrader's own ``CourseDirectory`` settings."""
 
 from __future__ import annotations
 
 import fnmatch
+import glob
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-from traitlets.config import Config, PyFileConfigLoader
 
 
 def sqlite_file(db_url: str) -> Path | None:
@@ -17,33 +16,34 @@ def sqlite_file(db_url: str) -> Path | None:
     return Path(db_url[len(prefix):]) if db_url.startswith(prefix) else None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Course:
-    """An nbgrader course root: source/, release/, submitted/, autograded/, feedback/, ..."""
+    """An nbgrader course: its folders as nbgrader's CourseDirectory names them."""
 
     root: Path
+    coursedir: object  # nbgrader.coursedir.CourseDirectory
 
     @classmethod
-    def at(cls, root: str | os.PathLike) -> Course:
-        path = Path(root).resolve()
-        if not path.is_dir():
-            raise FileNotFoundError(f"course directory {path} does not exist")
-        return cls(path)
+    def from_settings(cls, settings) -> Course:
+        return cls(settings.root, settings.coursedir())
+
+    def _path(self, step: str, student: str, assignment: str) -> Path:
+        return Path(self.coursedir.format_path(step, student, assignment))
 
     def source_dir(self, assignment: str) -> Path:
-        return self.root / "source" / assignment
+        return self._path(self.coursedir.source_directory, ".", assignment)
 
     def release_dir(self, assignment: str) -> Path:
-        return self.root / "release" / assignment
+        return self._path(self.coursedir.release_directory, ".", assignment)
 
     def submitted_dir(self, student: str, assignment: str) -> Path:
-        return self.root / "submitted" / student / assignment
+        return self._path(self.coursedir.submitted_directory, student, assignment)
 
     def autograded_dir(self, student: str, assignment: str) -> Path:
-        return self.root / "autograded" / student / assignment
+        return self._path(self.coursedir.autograded_directory, student, assignment)
 
     def feedback_dir(self, student: str, assignment: str) -> Path:
-        return self.root / "feedback" / student / assignment
+        return self._path(self.coursedir.feedback_directory, student, assignment)
 
     def report_dir(self, assignment: str) -> Path:
         return self.root / "reports" / assignment
@@ -51,52 +51,46 @@ class Course:
     def grades_csv(self, assignment: str) -> Path:
         return self.root / "grades" / f"{assignment}.csv"
 
-    def master_notebooks(self, assignment: str) -> list[Path]:
-        """The assignment's notebooks in source/ (the master copies with solutions)."""
-        folder = self.source_dir(assignment)
-        if not folder.is_dir():
-            raise FileNotFoundError(f"no assignment {assignment!r}: {folder} does not exist")
-        notebooks = sorted(p for p in folder.glob("*.ipynb")
-                           if not p.name.startswith(".") and ".ipynb_checkpoints" not in p.parts)
-        if not notebooks:
-            raise FileNotFoundError(f"{folder} contains no notebook")
-        return notebooks
+    def state_file(self, assignment: str) -> Path:
+        """The grader's own bookkeeping of a batch (a --force run in progress)."""
+        return self.root / ".autograder" / f"{assignment}.json"
 
-    def assignment_files(self, assignment: str) -> dict[str, bytes]:
-        """The files every submission runs with (style file, example figures, data): everything
-        in source/<assignment>/ but notebooks and hidden files."""
-        folder = self.source_dir(assignment)
-        files = {}
-        for path in sorted(folder.rglob("*")):
-            rel = path.relative_to(folder)
-            if path.is_file() and path.suffix != ".ipynb" and not any(
-                    part.startswith(".") for part in rel.parts):
-                files[str(rel)] = path.read_bytes()
-        return files
+    @property
+    def ignore(self) -> list[str]:
+        return list(self.coursedir.ignore)
 
-    def students(self, assignment: str, pattern: str = "*") -> list[str]:
-        """Students with a submitted/<student>/<assignment>/ folder, matching a glob."""
-        base = self.root / "submitted"
-        if not base.is_dir():
-            return []
-        return sorted(entry.name for entry in base.iterdir()
-                      if (entry / assignment).is_dir() and fnmatch.fnmatch(entry.name, pattern))
+    def assignments(self) -> list[str]:
+        base = self.source_dir("*")
+        return sorted(Path(p).name for p in glob.glob(str(base)) if os.path.isdir(p))
 
-    def db_url(self) -> str:
-        """The gradebook URL nbgrader would use for this course."""
-        config = self.nbgrader_config()
-        url = config.get("CourseDirectory", {}).get("db_url")
-        return str(url) if url else f"sqlite:///{self.root / 'gradebook.db'}"
+    def _students_in(self, step: str, assignment: str) -> tuple[list[str], list[str]]:
+        pattern = self._path(step, "*", assignment)
+        prefix, _, suffix = str(self._path(step, "\0", assignment)).partition("\0")
+        found, notes = [], []
+        excluded = set(filter(None, self.coursedir.student_id_exclude.split(",")))
+        for path in sorted(glob.glob(str(pattern))):
+            if not (path.startswith(prefix) and path.endswith(suffix)):
+                continue
+            student = path[len(prefix): len(path) - len(suffix)]
+            if not student or "/" in student:
+                continue
+            if student in excluded or student.startswith("."):
+                continue
+            if os.path.islink(path) or os.path.islink(os.path.dirname(path)):
+                notes.append(f"{path} is a symbolic link; that submission was not graded")
+                continue
+            if os.path.isdir(path):
+                found.append(student)
+        return found, notes
 
-    def nbgrader_config(self) -> Config:
-        """The course's nbgrader_config.py, loaded as nbgrader loads it."""
-        path = self.root / "nbgrader_config.py"
-        if not path.exists():
-            return Config()
-        return PyFileConfigLoader(path.name, path=str(self.root)).load_config()
+    def students(self, assignment: str, pattern: str = "*") -> tuple[list[str], list[str]]:
+        """Students with a submitted folder for the assignment matching a glob, and notes on
+        folders that were skipped."""
+        found, notes = self._students_in(self.coursedir.submitted_directory, assignment)
+        return [s for s in found if fnmatch.fnmatchcase(s, pattern)], notes
 
-    def course_id(self) -> str:
-        return str(self.nbgrader_config().get("CourseDirectory", {}).get("course_id", ""))
+    def graded_students(self, assignment: str) -> list[str]:
+        return self._students_in(self.coursedir.autograded_directory, assignment)[0]
 
 
 def ensure_tools_on_path() -> None:

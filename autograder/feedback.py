@@ -2,10 +2,13 @@
 
 Written where nbgrader writes it (``feedback/<student>/<assignment>/<notebook>.html``, with the
 submission's other files beside it), so ``nbgrader release_feedback`` sends it out unchanged. It
-shows the student's notebook with its outputs, the public tests, and each hidden check's verdict
-with its diagnosis. Unlike ``nbgrader generate_feedback`` (nbgrader #917), the hidden tests'
-source is removed and tracebacks that run through grading code are cut to their last line. The
-page is self-contained: no script or style is fetched from the web.
+shows the student's notebook with its outputs, the public tests, and each test's verdict. Unlike
+``nbgrader generate_feedback`` (nbgrader #917), the hidden tests' source is removed, and so is
+every output line that repeats a line of it (a student's code could print the tests it is run
+with); tracebacks that run through grading code are cut to their last line. The page is
+self-contained: no script or style is fetched from the web.
+
+A submission whose page cannot be made gets a page saying so; the others are not held up.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ from __future__ import annotations
 import copy
 import fnmatch
 import html
-import json
+import logging
+import os
 import re
 import shutil
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -24,11 +30,19 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests
 
+from autograder.config import Settings
 from autograder.course import Course
-from autograder.record import RESULTS_FILE, GradeResult, gradebook_totals
+from autograder.errors import GraderError, first_line
+from autograder.master import NotebookMaster, master_notebooks
+from autograder.record import RESULTS_FILE, GradeResult, gradebook_totals, read_results
+
+log = logging.getLogger("autograder")
 
 _GRADER_FRAMES = re.compile(r"autograder|solutions|site-packages", re.I)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+HIDDEN = "[hidden test]"
+#: Hidden-test lines shorter than this are too common to be worth scrubbing ("pass", "else:").
+MIN_SECRET = 12
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 980px; color: #222; }
@@ -48,11 +62,55 @@ img { max-width: 100%; }
 """
 
 
-def visible_notebook(graded: NotebookNode) -> NotebookNode:
+def hidden_lines(masters: dict[str, NotebookMaster], config) -> set[str]:
+    """Every line of every hidden-tests region of the masters (to scrub from outputs)."""
+    hider = ClearHiddenTests(config=config)
+    begin, end = hider.begin_test_delimeter, hider.end_test_delimeter
+    secrets = set()
+    for master in masters.values():
+        for cell in master.source_cells:
+            inside = False
+            for line in cell.source.splitlines():
+                if begin in line:
+                    inside = True
+                    continue
+                if end in line:
+                    inside = False
+                    continue
+                if inside and len(line.strip()) >= MIN_SECRET:
+                    secrets.add(line.strip())
+    return secrets
+
+
+def _scrub(text: str, secrets: set[str]) -> str:
+    if not secrets or not text:
+        return text
+    lines = text.split("\n")
+    changed = False
+    for k, line in enumerate(lines):
+        if any(secret in line for secret in secrets):
+            lines[k] = HIDDEN
+            changed = True
+    return "\n".join(lines) if changed else text
+
+
+def _scrub_output(output, secrets: set[str]) -> None:
+    if output.output_type == "stream":
+        output.text = _scrub(output.text, secrets)
+    elif output.output_type == "error":
+        output.evalue = _scrub(output.evalue, secrets)
+        output.traceback = [_scrub(line, secrets) for line in output.traceback]
+    elif output.output_type in ("display_data", "execute_result"):
+        for mime, value in list(output.get("data", {}).items()):
+            if isinstance(value, str) and (mime.startswith("text/") or mime.endswith("+xml")):
+                output.data[mime] = _scrub(value, secrets)
+
+
+def visible_notebook(graded: NotebookNode, hider: ClearHiddenTests,
+                     secrets: set[str] = frozenset()) -> NotebookNode:
     """The autograded notebook as the student may see it: hidden tests and grader tracebacks
-    removed, outputs kept."""
+    removed, outputs kept (minus any line that repeats a hidden test)."""
     nb = copy.deepcopy(graded)
-    hider = ClearHiddenTests()
     for position, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -63,6 +121,7 @@ def visible_notebook(graded: NotebookNode) -> NotebookNode:
             if output.output_type == "error" and any(
                     _GRADER_FRAMES.search(_ANSI.sub("", line)) for line in output.traceback):
                 output.traceback = [f"{output.ename}: {output.evalue}"]
+            _scrub_output(output, secrets)
     return nb
 
 
@@ -75,6 +134,10 @@ def summary_html(result: GradeResult | None, gradebook_score: float | None) -> s
     if result.error:
         parts.append(f"<p class='fail'>{html.escape(result.error)}</p>")
     for test in result.tests:
+        if test.judged_by == "by hand":
+            parts.append(f"<div><b>✎</b> {html.escape(test.grade_id)}: graded by hand "
+                         f"(out of {test.max_score:g})</div>")
+            continue
         ok = test.score >= test.max_score
         kind = "hidden check" if test.hidden else "self-check"
         parts.append(f"<div><b class='{'pass' if ok else 'fail'}'>{'✔' if ok else '✘'}</b> "
@@ -95,42 +158,96 @@ def render(nb: NotebookNode, summary: str, title: str) -> str:
             f"{summary}{body}</body></html>")
 
 
-def write_feedback(course_dir: Path | str, assignment: str, students: str = "*",
-                   db_url: str | None = None) -> list[Path]:
+def _regular_files(folder: Path) -> list[str]:
+    """Relative paths of the regular files under ``folder`` (no link is ever followed)."""
+    found = []
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
+        for name in names:
+            path = os.path.join(root, name)
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                found.append(os.path.relpath(path, folder))
+    return sorted(found)
+
+
+@dataclass
+class FeedbackSummary:
+    folder: Path
+    written: list[Path] = field(default_factory=list)
+    replaced: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def text(self) -> str:
+        lines = [f"feedback written for {len(self.written)} page(s) under {self.folder}"]
+        if self.replaced:
+            lines.append(f"(replaced the earlier feedback of {self.replaced} student(s))")
+        for student, reason in self.failed:
+            lines.append(f"{student}: the feedback page could not be made fully: {reason}")
+        return "\n".join(lines)
+
+
+def write_feedback(settings: Settings, assignment: str, students: str = "*",
+                   db_url: str | None = None) -> FeedbackSummary:
     """Feedback HTML for every autograded submission matching the glob."""
-    course = Course.at(course_dir)
-    scores = gradebook_totals(db_url or course.db_url(), assignment)
-    written = []
-    for folder in sorted((course.root / "autograded").glob(f"*/{assignment}")):
-        student = folder.parent.name
-        if not fnmatch.fnmatch(student, students):
+    course = Course.from_settings(settings)
+    if not course.source_dir(assignment).is_dir():
+        raise GraderError(f"no assignment {assignment!r}: {course.source_dir(assignment)} "
+                          "does not exist")
+    masters = {p.stem: NotebookMaster.from_master(p, assignment, settings.config, settings.root)
+               for p in master_notebooks(course.source_dir(assignment), assignment)}
+    hider = ClearHiddenTests(config=settings.config)
+    secrets = hidden_lines(masters, settings.config)
+    scores = gradebook_totals(db_url or settings.db_url(), assignment)
+    graded = [s for s in course.graded_students(assignment) if fnmatch.fnmatchcase(s, students)]
+    if not graded:
+        raise GraderError(f"no graded submission of {assignment} matches {students!r}: run "
+                          f"`python -m autograder grade {assignment}` first")
+    summary = FeedbackSummary(Path(course.coursedir.format_path(
+        course.coursedir.feedback_directory, ".", ".")).resolve())
+    for student in graded:
+        try:
+            _student_feedback(course, assignment, student, masters, hider, secrets,
+                              scores.get(student), summary)
+        except Exception as exc:  # one page that fails must not hold up the others
+            log.exception("feedback for %s failed", student)
+            summary.failed.append((student, first_line(exc)))
+    return summary
+
+
+def _student_feedback(course: Course, assignment: str, student: str,
+                      masters: dict[str, NotebookMaster], hider: ClearHiddenTests,
+                      secrets: set[str], score: float | None, summary: FeedbackSummary) -> None:
+    folder = course.autograded_dir(student, assignment)
+    target = course.feedback_dir(student, assignment)
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    elif target.exists():
+        shutil.rmtree(target)
+        summary.replaced += 1
+    target.mkdir(parents=True)
+    result = read_results(folder)
+    for rel in _regular_files(folder):
+        if rel.endswith(".ipynb") or rel == RESULTS_FILE:
             continue
-        target = course.feedback_dir(student, assignment)
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        results_path = folder / RESULTS_FILE
-        result = GradeResult.from_gradescope(json.loads(results_path.read_text())) \
-            if results_path.exists() else None
-        for path in folder.rglob("*"):
-            rel = path.relative_to(folder)
-            if path.is_file() and path.suffix != ".ipynb" and path.name != RESULTS_FILE:
-                (target / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, target / rel)
-        notebooks = sorted(folder.glob("*.ipynb"))
-        for notebook in notebooks:
-            try:
-                nb = visible_notebook(nbformat.read(str(notebook), as_version=4))
-            except Exception:  # not ours to grade, but the student still hears why
-                nb = nbformat.v4.new_notebook()
-            page = render(nb, summary_html(result, scores.get(student)),
-                          f"{assignment} feedback for {student}")
-            out = target / f"{notebook.stem}.html"
-            out.write_text(page)
-            written.append(out)
-        if not notebooks and result is not None:  # an ungradable submission still hears why
-            out = target / f"{course.master_notebooks(assignment)[0].stem}.html"
-            out.write_text(render(nbformat.v4.new_notebook(), summary_html(result, 0.0),
-                                  f"{assignment} feedback for {student}"))
-            written.append(out)
-    return written
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(folder / rel, target / rel, follow_symlinks=False)
+    title = f"{assignment} feedback for {student}"
+    head = summary_html(result, score)
+    for name in sorted(masters):
+        path = folder / f"{name}.ipynb"
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            nb = visible_notebook(nbformat.read(str(path), as_version=4), hider, secrets)
+            page = render(nb, head, title)
+        except Exception as exc:  # not ours to grade, but the student still hears why
+            summary.failed.append((student, f"{name}.ipynb: {first_line(exc)}"))
+            page = render(nbformat.v4.new_notebook(), head, title)
+        out = target / f"{name}.html"
+        out.write_text(page, encoding="utf-8", errors="replace")
+        summary.written.append(out)
+    if not any((folder / f"{n}.ipynb").is_file() for n in masters) and result is not None:
+        out = target / f"{sorted(masters)[0]}.html"  # an ungradable submission still hears why
+        out.write_text(render(nbformat.v4.new_notebook(), summary_html(result, 0.0), title),
+                       encoding="utf-8", errors="replace")
+        summary.written.append(out)

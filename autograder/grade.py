@@ -1,62 +1,68 @@
 """``python -m autograder grade``: a drop-in for ``nbgrader autograde``, in parallel and sandboxed.
 
-submission -> sanitize (restore tests from the master) -> execute (isolated worker)
--> judge (trusted process) -> record (gradebook, autograded/, results.json) -> report.
+submission -> read (regular files only) -> sanitize (restore tests from the master) -> execute
+(sandboxed worker, cell by cell) -> judge (trusted process) -> record (gradebook, autograded/,
+results.json) -> the class CSV.
 
 Each submission is committed as soon as it is judged; ``results.json`` is written last and marks
-it done, so a batch killed at any point and started again grades only what is missing.
+it done, together with the fingerprints of what was graded (the submission's files, the master,
+the trusted checks). A later run grades only what is missing or changed: a resubmission, or any
+submission graded against an older master. ``--force`` regrades everything; interrupted, it
+resumes where it stopped.
+
+Whatever goes wrong with one submission (an unreadable notebook, a sandbox that dies, a check or a
+write that fails) is recorded for that submission with a one-line reason, and the batch goes on.
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import os
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from nbgrader.api import Gradebook
+from sqlalchemy.exc import OperationalError
 
-from autograder.checks.context import ReferenceContext
-from autograder.config import GradeOptions
+from autograder import __version__
+from autograder.assignment import Assignment, Prepared
+from autograder.config import Settings
 from autograder.course import Course, ensure_tools_on_path
+from autograder.errors import GraderError, SubmissionError, first_line
 from autograder.execute.job import COMPLETED, WORKER_ERROR, ExecutionRecord, Job
-from autograder.execute.plan import worker_pool
-from autograder.judge import judge
+from autograder.isolation import describe_missing
+from autograder.judge import IN_PROCESS, MANUAL, TRUSTED
+from autograder.master import master_notebooks
 from autograder.record import (
     GradebookWriter,
     GradeResult,
     TestResult,
+    dumps_strict,
     read_results,
     scores_from_notebook,
     submitted_students,
     write_autograded,
     write_results,
 )
-from autograder.register import ensure_assignment
-from autograder.sanitize import SourceIndex, plan_cells, sanitize
-from autograder.submission import Submission, SubmissionError, find_submission, first_line
-
-
-class GraderError(RuntimeError):
-    """The grader itself cannot go on (as opposed to a bad submission, which is recorded)."""
+from autograder.register import current_masters
+from autograder.submission import Submission, read_submission
+from autograder.workers import worker_pool
 
 
 @dataclass
-class Prepared:
-    """A submission ready to execute: what was submitted and its sanitized notebook."""
+class GradeOptions:
+    """What one ``grade`` command was asked (the rest comes from the configuration)."""
 
-    submission: Submission
-    digest: str
-    notebook: object
-    notes: list[str]
-    started: float
-    #: Time spent in this process reading, sanitizing and packing it (wall clock, CPU).
-    prepare_seconds: float = 0.0
-    prepare_cpu: float = 0.0
-    cpu_started: float = 0.0
+    assignment: str
+    students: str = "*"
+    force: bool = False
+    scheduler: str | None = None
+    db_url: str | None = None
+    progress: bool = True
 
 
 @dataclass
@@ -66,199 +72,344 @@ class BatchSummary:
     results: list[GradeResult] = field(default_factory=list)
     skipped: int = 0
     seconds: float = 0.0
-    #: Submissions the grader failed to run (its own fault): not recorded, retried next time.
-    failures: list[tuple[str, str]] = field(default_factory=list)
+    #: Folders that were not submissions (symbolic links...), one line each.
+    notes: list[str] = field(default_factory=list)
+    #: Limits of the sandbox that do not hold on this machine.
+    missing_limits: list[str] = field(default_factory=list)
+    #: Test cells by how they were judged.
+    test_kinds: dict[str, list[str]] = field(default_factory=dict)
+    #: Submissions whose previous results were replaced (regraded).
+    replaced: int = 0
+    interrupted: bool = False
 
     @property
     def errors(self) -> list[GradeResult]:
         return [r for r in self.results if r.error]
 
+    @property
+    def graded(self) -> list[GradeResult]:
+        return [r for r in self.results if not r.error]
+
     def mean_score(self) -> float:
         return sum(r.score for r in self.results) / len(self.results) if self.results else 0.0
+
+
+class ForceState:
+    """A ``--force`` run in progress: submissions graded before it started are regraded, and an
+    interrupted run picks up where it stopped (the state file survives until it completes)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.epoch: str | None = None
+        try:
+            data = json.loads(path.read_text())
+            self.epoch = str(data["force_epoch"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.epoch = None
+
+    def start(self) -> bool:
+        """Begin a forced run; True if it resumes an interrupted one."""
+        if self.epoch is not None:
+            return True
+        self.epoch = uuid.uuid4().hex[:12]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps({"force_epoch": self.epoch}))
+        return False
+
+    def finish(self) -> None:
+        self.epoch = None
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            pass
 
 
 class Grader:
     """Grades every submission of one assignment into the gradebook."""
 
-    def __init__(self, options: GradeOptions, log: Callable[[str], None] | None = None,
-                 pool=None):
+    def __init__(self, settings: Settings, options: GradeOptions,
+                 log: Callable[[str], None] | None = None, pool=None):
         """``pool``: workers already started (and closed) by the caller, or None to start them
         here for the batch."""
+        self.settings = settings
         self.options = options
         self.pool = pool
-        self.course = Course.at(options.course_dir)
-        self.assignment = options.assignment
-        self.db_url = options.db_url or self.course.db_url()
-        self.config = self.course.nbgrader_config()
         self.log = log or (lambda message: print(message, file=sys.stderr))
-        masters = self.course.master_notebooks(self.assignment)
-        if len(masters) != 1:
-            raise GraderError(f"{self.course.source_dir(self.assignment)} has {len(masters)} "
-                              "notebooks; this grader handles one notebook per assignment")
-        self.notebook_name = masters[0].stem
-        self.writer: GradebookWriter | None = None  # open while a batch runs
-        self.assignment_files = self.course.assignment_files(self.assignment)
+        self.course = Course.from_settings(settings)
+        self.name = options.assignment
+        self.db_url = options.db_url or settings.db_url()
+        self.assignment: Assignment | None = None
+        self.writer: GradebookWriter | None = None
+        self.force = ForceState(self.course.state_file(self.name))
 
-    # -- stages ---------------------------------------------------------------------------------
-    def load_index(self) -> SourceIndex:
+    # -- setting up ----------------------------------------------------------------------------
+    def load(self) -> Assignment:
+        """Masters from the gradebook (recorded or updated from source/ when needed), checks
+        validated and prepared: everything that can stop the batch happens here, first."""
         ensure_tools_on_path()
-        ensure_assignment(self.course, self.assignment, self.db_url, self.config, self.log)
-        with Gradebook(self.db_url, self.course.course_id() or None) as gb:
-            return SourceIndex.from_gradebook(gb, self.assignment, self.notebook_name)
+        from autograder.master import NotebookMaster
+
+        paths = master_notebooks(self.course.source_dir(self.name), self.name)
+        from_source = {p.stem: NotebookMaster.from_master(p, self.name, self.settings.config,
+                                                          self.settings.root) for p in paths}
+        try:
+            masters = current_masters(self.settings.root, self.settings.config, self.name,
+                                      self.db_url, self.settings.course_id(), from_source,
+                                      self.log)
+        except OperationalError as exc:
+            raise GraderError(f"cannot open the gradebook {self.db_url}: "
+                              f"{first_line(exc.orig or exc)}") from None
+        self.assignment = Assignment.load(self.settings, self.course, self.name, masters)
+        return self.assignment
 
     def is_done(self, student: str, digest: str, in_gradebook: set[str]) -> bool:
-        result = read_results(self.course.autograded_dir(student, self.assignment))
-        return (result is not None and student in in_gradebook
-                and result.extra.get("submission_digest") == digest)
+        result = read_results(self.course.autograded_dir(student, self.name))
+        if result is None or student not in in_gradebook:
+            return False
+        extra = result.extra
+        return (extra.get("submission_digest") == digest
+                and extra.get("master_digest") == self.assignment.digest
+                and (self.force.epoch is None or extra.get("force_epoch") == self.force.epoch))
 
-    def prepare(self, student: str, digest: str, index: SourceIndex) -> Prepared | GradeResult:
-        """Read and sanitize one submission; a bad one becomes a zero-score result right away."""
-        started, cpu_started = time.monotonic(), time.thread_time()
-        folder = self.course.submitted_dir(student, self.assignment)
-        submission = find_submission(student, self.assignment, folder, self.notebook_name)
-        try:
-            nb = submission.read_notebook()
-            graded_nb, notes = sanitize(nb, index)
-        except SubmissionError as exc:
-            return self.record_failure(submission, digest, str(exc), started)
-        except Exception as exc:  # whatever else is wrong with it must not stop the batch
-            return self.record_failure(submission, digest, f"{submission.notebook_path.name}: "
-                                       f"{first_line(exc)}", started)
-        return Prepared(submission, digest, graded_nb, submission.notes + notes, started,
-                        cpu_started=cpu_started)
+    # -- one submission ------------------------------------------------------------------------
+    def read(self, student: str) -> Submission:
+        return read_submission(student, self.name, self.course.submitted_dir(student, self.name),
+                               self.assignment.submission_limits())
 
-    def job_for(self, prepared: Prepared, index: SourceIndex) -> Job:
-        files = prepared.submission.auxiliary_files()
-        files.update(self.assignment_files)  # the course's copies win over a student's
-        return Job(prepared.submission.id, plan_cells(prepared.notebook, index), files,
-                   self.options.limits)
-
-    def finish(self, prepared: Prepared, record: ExecutionRecord, index: SourceIndex,
-               context: ReferenceContext) -> GradeResult:
+    def finish(self, prepared: Prepared, record: ExecutionRecord, started: float,
+               timing: dict) -> GradeResult:
         """Judge in this (trusted) process, then record everything."""
-        started, cpu_started = time.monotonic(), time.thread_time()
+        judge_started = time.monotonic()
         submission = prepared.submission
-        judged = judge(prepared.notebook, record, index, context)
-        self.writer.record_scores(submission, self.notebook_name, judged.notebook)
-        tests = scores_from_notebook(judged)
-        notes = list(prepared.notes)
-        if record.status != COMPLETED:
-            notes.append(f"execution stopped: {record.reason}")
-        result = GradeResult(
-            student=submission.student, assignment=self.assignment,
-            score=sum(t.score for t in tests), max_score=sum(t.max_score for t in tests),
-            tests=tests, notes=notes,
-            extra={"submission_digest": prepared.digest, "execution": {
-                "status": record.status, "reason": record.reason,
-                "seconds": round(record.seconds, 3), "max_rss_mb": round(record.max_rss_mb, 1),
-                "isolation": record.isolation},
-                "exercises": {v.function: v.exercise.summary()
-                              for v in judged.verdicts.values() if v.exercise is not None}})
-        folder = write_autograded(self.course, submission, self.notebook_name, judged.notebook)
-        finish_seconds = time.monotonic() - started
-        coordinator_cpu = prepared.prepare_cpu + time.thread_time() - cpu_started
-        cells = sum(c.seconds for c in record.cells.values())
-        result.seconds = prepared.prepare_seconds + record.seconds + finish_seconds
-        result.extra["timing"] = {"prepare": round(prepared.prepare_seconds, 4),
-                                  "sandbox": round(record.seconds, 4), "cells": round(cells, 4),
-                                  "judge_and_record": round(finish_seconds, 4),
-                                  "coordinator_cpu": round(coordinator_cpu, 4)}
+        judged = self.assignment.judge(prepared, record.notebooks)
+        self.writer.open_submission(submission)
+        saved = {j.name: self.writer.record_scores(submission, j.name, j.notebook)
+                 for j in judged}
+        tests: list[TestResult] = []
+        for j in judged:
+            tests.extend(scores_from_notebook(j))
+        tests.extend(self._zero_failed(prepared))
+        notes = list(prepared.notes) + self._extra_notebooks(prepared)
+        for name, nb_record in record.notebooks.items():
+            if nb_record.status != COMPLETED:
+                prefix = f"{name}.ipynb: " if len(self.assignment.master.notebooks) > 1 else ""
+                notes.append(f"{prefix}execution stopped: {nb_record.reason}")
+        result = self._result(submission, tests, notes, prepared.failed)
+        result.extra["execution"] = _execution_summary(record)
+        result.extra["checks"] = {f"{j.name}/{gid}" if len(judged) > 1 else gid: {
+            "title": v.title, "passed": v.verdict.passed, "label": v.verdict.label,
+            "label_text": v.verdict.label_text, "details": v.verdict.details,
+            "data": v.verdict.data} for j in judged for gid, v in j.verdicts.items()}
+        folder = self.course.autograded_dir(submission.student, self.name)
+        replaced = write_autograded(folder, submission, self.assignment.master.files,
+                                    self.assignment.master.keep_students, self.course.ignore,
+                                    saved)
+        result.notes.extend(replaced)
+        timing["judge_and_record"] = round(time.monotonic() - judge_started, 4)
+        result.seconds = time.monotonic() - started
+        result.extra["timing"] = timing
         write_results(folder, result)
         return result
 
-    def record_failure(self, submission: Submission, digest: str, reason: str, started: float
+    def _zero_failed(self, prepared: Prepared) -> list[TestResult]:
+        tests = []
+        for name, reason in prepared.failed.items():
+            points = self.writer.record_zero(prepared.submission, name)
+            tests.extend(TestResult(gid, 0.0, p, reason, False, name, IN_PROCESS)
+                         for gid, p in points.items())
+        return tests
+
+    def _extra_notebooks(self, prepared: Prepared) -> list[str]:
+        known = set(self.assignment.master.notebooks)
+        return [f"{n}.ipynb is not part of the assignment; it was not graded"
+                for n in prepared.submission.notebooks() if n not in known and
+                not any(n in reason for reason in prepared.failed.values())]
+
+    def _result(self, submission: Submission, tests: list[TestResult], notes: list[str],
+                failed: dict[str, str]) -> GradeResult:
+        error = "; ".join(failed[n] for n in sorted(failed)) if failed else None
+        max_scores = self.assignment.max_scores()
+        return GradeResult(
+            student=submission.student, assignment=self.name,
+            score=sum(t.score for t in tests),
+            max_score=sum(sum(p.values()) for p in max_scores.values()),
+            tests=tests, error=error, notes=notes,
+            extra={"submission_digest": submission.digest(),
+                   "master_digest": self.assignment.digest,
+                   "force_epoch": self.force.epoch, "grader_version": __version__})
+
+    def record_failure(self, submission: Submission, reason: str, started: float
                        ) -> GradeResult:
-        """A submission that cannot be executed: every test scores 0, and the reason is kept."""
-        max_scores = self.writer.record_zero(submission, self.notebook_name)
-        tests = [TestResult(name, 0.0, points, reason, False) for name, points in
-                 max_scores.items()]
-        result = GradeResult(student=submission.student, assignment=self.assignment, score=0.0,
-                             max_score=sum(max_scores.values()), tests=tests, error=reason,
-                             notes=list(submission.notes), seconds=time.monotonic() - started,
-                             extra={"submission_digest": digest})
-        folder = write_autograded(self.course, submission, self.notebook_name, None)
+        """A submission the grader could not grade at all: every test scores 0, with the
+        reason. Nothing is left half-written in the gradebook."""
+        self.writer.rollback()
+        self.writer.open_submission(submission)
+        tests = []
+        for name in sorted(self.assignment.master.notebooks):
+            points = self.writer.record_zero(submission, name)
+            tests.extend(TestResult(gid, 0.0, p, reason, False, name, IN_PROCESS)
+                         for gid, p in points.items())
+        result = self._result(submission, tests, list(submission.notes), {"": reason})
+        result.error = reason
+        result.seconds = time.monotonic() - started
+        folder = self.course.autograded_dir(submission.student, self.name)
+        try:
+            result.notes.extend(write_autograded(
+                folder, submission, self.assignment.master.files,
+                self.assignment.master.keep_students, self.course.ignore, {}))
+        except OSError as exc:
+            result.notes.append(f"autograded/ could not be written: {first_line(exc)}")
         write_results(folder, result)
         return result
 
-    # -- the batch ------------------------------------------------------------------------------
+    # -- the batch -----------------------------------------------------------------------------
     def run(self, progress: Callable[[GradeResult], None] | None = None,
             on_total: Callable[[int], None] | None = None) -> BatchSummary:
         started = time.monotonic()
         summary = BatchSummary()
         with ExitStack() as stack:
-            pool = self.pool or stack.enter_context(  # workers warm up meanwhile
-                worker_pool(self.options, self.course.root, self.db_url))
-            index = self.load_index()
-            students = self.course.students(self.assignment, self.options.students)
-            with Gradebook(self.db_url, self.course.course_id() or None) as gb:
-                in_gradebook = submitted_students(gb, self.assignment)
-            todo = {}
+            pool = self.pool or stack.enter_context(worker_pool(self.settings,
+                                                                self.options.scheduler))
+            assignment = self.load()
+            summary.test_kinds = assignment.test_kinds()
+            summary.missing_limits = describe_missing(pool.isolation(), self.settings)
+            if self.settings.options.require_isolation and summary.missing_limits:
+                raise GraderError("--require-isolation: the sandbox is incomplete on this "
+                                  "machine: " + "; ".join(summary.missing_limits))
+            students, skipped_folders = self.course.students(self.name, self.options.students)
+            summary.notes.extend(skipped_folders)
+            if self.options.force:
+                if self.force.start():
+                    self.log("resuming the interrupted --force run (submissions it already "
+                             "regraded are kept)")
+            from nbgrader.api import Gradebook
+
+            with Gradebook(self.db_url, self.settings.course_id() or None) as gb:
+                in_gradebook = submitted_students(gb, self.name)
+            todo: dict[str, Submission] = {}
             for student in students:
-                digest = Submission(student, self.assignment,
-                                    self.course.submitted_dir(student, self.assignment),
-                                    self.notebook_name).digest()
-                if not self.options.force and self.is_done(student, digest, in_gradebook):
+                submission = self.read(student)
+                if self.is_done(student, submission.digest(), in_gradebook):
                     summary.skipped += 1
                 else:
-                    todo[student] = digest
+                    todo[student] = submission
+            previously = [s for s in todo
+                          if (self.course.autograded_dir(s, self.name) / "results.json").exists()]
+            summary.replaced = len(previously)
+            if previously:
+                self.log(f"regrading {len(previously)} submission(s) graded before (changed "
+                         "since, or --force): their autograded/ folders are replaced")
             if on_total:
                 on_total(len(todo))
             if todo:
-                self._grade(todo, index, pool, summary, progress)
-        write_class_csv(self.course, self.assignment, students)
+                self._grade(todo, pool, summary, progress)
+            if self.force.epoch is not None:
+                self.force.finish()
+        write_class_csv(self.course, self.name)
         summary.seconds = time.monotonic() - started
         return summary
 
-    def _grade(self, todo: dict[str, str], index: SourceIndex, pool, summary: BatchSummary,
+    def _grade(self, todo: dict[str, Submission], pool, summary: BatchSummary,
                progress: Callable[[GradeResult], None] | None) -> None:
-        context = ReferenceContext().warm_up(with_mutants=False)
-        prepared: dict[str, Prepared] = {}
+        prepared: dict[str, tuple[Prepared, float, dict]] = {}
+        retries: list[Job] = []
+
+        def done(result: GradeResult) -> None:
+            summary.results.append(result)
+            if progress:
+                progress(result)
 
         def jobs() -> Iterator[Job]:
-            for student, digest in todo.items():
-                item = self.prepare(student, digest, index)
-                if isinstance(item, GradeResult):
-                    summary.results.append(item)
-                    if progress:
-                        progress(item)
+            for submission in todo.values():
+                started = time.monotonic()
+                try:
+                    item = self.assignment.prepare(submission)
+                    if not item.notebooks:  # nothing can run: record it without a worker
+                        result = self.finish(item, ExecutionRecord(COMPLETED), started, {})
+                        done(result)
+                        continue
+                    job = self.assignment.job_for(item)
+                except (SubmissionError, OSError, ValueError, RuntimeError) as exc:
+                    done(self._failure(submission, exc, started))
                     continue
-                prepared[item.submission.id] = item
-                job = self.job_for(item, index)
-                item.prepare_seconds = time.monotonic() - item.started
-                item.prepare_cpu = time.thread_time() - item.cpu_started
+                prepared[job.submission_id] = (item, started,
+                                               {"prepare": round(time.monotonic() - started, 4)})
                 yield job
 
-        with GradebookWriter(self.db_url, self.config, self.course.course_id(),
-                             self.assignment) as self.writer:
-            for job, record in pool.run(jobs()):
-                item = prepared.pop(job.submission_id)
+        def handle(job: Job, record: ExecutionRecord, last_try: bool) -> None:
+            item, started, timing = prepared[job.submission_id]
+            if record.status == WORKER_ERROR and not last_try:
+                retries.append(job)
+                return
+            prepared.pop(job.submission_id)
+            timing["sandbox"] = round(record.seconds, 4)
+            try:
                 if record.status == WORKER_ERROR:
-                    summary.failures.append((job.submission_id, record.reason))
-                    continue
-                result = self.finish(item, record, index, context)
-                summary.results.append(result)
-                if progress:
-                    progress(result)
+                    raise GraderRunError(f"the grader could not run this submission: "
+                                         f"{record.reason}")
+                result = self.finish(item, record, started, timing)
+            except OperationalError:
+                raise  # the gradebook itself is gone: nothing more can be recorded
+            except Exception as exc:  # a grader bug, or a write that failed: this one only
+                result = self._failure(item.submission, exc, started)
+            done(result)
+
+        with GradebookWriter(self.db_url, self.settings.config, self.settings.course_id(),
+                             self.name) as self.writer:
+            for job, record in pool.run(jobs()):
+                handle(job, record, last_try=False)
+            if retries:
+                for job, record in pool.run(iter(retries)):
+                    handle(job, record, last_try=True)
+
+    def _failure(self, submission: Submission, exc: Exception, started: float) -> GradeResult:
+        reason = str(exc) if isinstance(exc, (SubmissionError, GraderRunError)) else \
+            f"the grader failed on this submission: {type(exc).__name__}: {first_line(exc)}"
+        if not isinstance(exc, (SubmissionError, GraderRunError)):
+            self.log(f"{submission.student}: {reason}")
+        return self.record_failure(submission, reason, started)
 
 
-def write_class_csv(course: Course, assignment: str, students: list[str]) -> Path:
-    """grades/<assignment>.csv: one row per student from their results.json files."""
+class GraderRunError(Exception):
+    """The grader's own failure on one submission (recorded for it, the batch goes on)."""
+
+
+def _execution_summary(record: ExecutionRecord) -> dict:
+    return {"status": record.status, "reason": record.reason,
+            "seconds": round(record.seconds, 3), "isolation": record.isolation,
+            "notebooks": {name: {"status": nb.status, "reason": nb.reason,
+                                 "seconds": round(nb.seconds, 3),
+                                 "peak_memory_mb": nb.peak_memory_mb,
+                                 "cells": round(sum(c.seconds for c in nb.cells.values()), 4)}
+                          for name, nb in record.notebooks.items()}}
+
+
+def write_class_csv(course: Course, assignment: str) -> os.PathLike:
+    """grades/<assignment>.csv: one row per graded student of the whole class (whatever
+    ``--student`` selected), from their results.json files."""
     path = course.grades_csv(assignment)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows, test_names = [], []
-    for student in students:
+    for student in course.graded_students(assignment):
         result = read_results(course.autograded_dir(student, assignment))
         if result is None:
             continue
         for test in result.tests:
-            if test.grade_id not in test_names:
-                test_names.append(test.grade_id)
+            name = test.name(result.multiple_notebooks)
+            if name not in test_names:
+                test_names.append(name)
         rows.append(result)
-    with path.open("w", newline="") as handle:
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student", "score", "max_score", *test_names, "error"])
         for result in rows:
-            by_name = {t.grade_id: t.score for t in result.tests}
+            by_name = {t.name(result.multiple_notebooks): t.score for t in result.tests}
             writer.writerow([result.student, f"{result.score:g}", f"{result.max_score:g}",
                              *[f"{by_name.get(n, 0):g}" for n in test_names], result.error or ""])
+    os.replace(tmp, path)
     return path
+
+
+__all__ = ["BatchSummary", "GradeOptions", "Grader", "GraderError", "MANUAL", "TRUSTED",
+           "IN_PROCESS", "dumps_strict", "write_class_csv"]

@@ -1,24 +1,29 @@
-"""Judge a submission in the trusted process: executed outputs in, graded notebook out.
+"""Judge a notebook in the trusted process: executed outputs in, graded notebook out.
 
-The sandbox returns outputs and plain observations of the student's functions. Here the hidden
-checks' verdicts are computed (from those observations, against the reference run in this
-process) and written into the test cells as the cells' outputs: a pass prints the verdict, a
-failure is an ``AssertionError`` carrying the diagnosis. The public self-checks are re-judged the
-same way. nbgrader's own grading rule then scores the cells (:mod:`autograder.record`).
+Every code cell gets the outputs the sandbox reported for it. A cell without a report did not
+run to its end, and gets an error saying why, so a test cell without evidence scores nothing:
+absence of evidence is failure. A test cell bound to a trusted check also gets the check's
+verdict, computed here from the observations the sandbox made of the student's functions; a
+failure is an ``AssertionError`` carrying the diagnosis. nbgrader's own grading rule then scores
+the cells (:mod:`autograder.record`).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from nbformat.notebooknode import NotebookNode, from_dict
 from nbgrader import utils
 
-from autograder.checks.context import ReferenceContext
-from autograder.checks.public import judge_public
-from autograder.checks.verdict import ExerciseVerdict, judge_function
-from autograder.execute.job import COMPLETED, TIMEOUT, ExecutionRecord
-from autograder.sanitize import SourceIndex
+from autograder.errors import first_line
+from autograder.execute.job import COMPLETED, PROTOCOL, TIMEOUT, NotebookRecord
+from autograder.plugins import TrustedCheck, Verdict
+
+log = logging.getLogger("autograder")
+
+#: How a test cell was judged, as the summary, results.json and the report say it.
+TRUSTED, IN_PROCESS, MANUAL = "trusted check", "in the student's process", "by hand"
 
 
 @dataclass
@@ -26,20 +31,19 @@ class CellVerdict:
     """The trusted verdict on one test cell."""
 
     grade_id: str
-    function: str
+    title: str
     hidden: bool
-    passed: bool
-    message: str
-    exercise: ExerciseVerdict | None = None
+    verdict: Verdict
 
 
 @dataclass
 class JudgedNotebook:
+    name: str
     notebook: NotebookNode
     verdicts: dict[str, CellVerdict] = field(default_factory=dict)
 
 
-def _error(ename: str, message: str) -> dict:
+def error_output(ename: str, message: str) -> dict:
     return {"output_type": "error", "ename": ename, "evalue": message,
             "traceback": [f"{ename}: {message}"]}
 
@@ -48,54 +52,66 @@ def _stream(text: str) -> dict:
     return {"output_type": "stream", "name": "stdout", "text": text + "\n"}
 
 
-def _not_run_output(record: ExecutionRecord, position: int) -> dict:
+def not_run_output(record: NotebookRecord | None, position: int) -> dict:
+    if record is None:
+        return error_output("CellNotExecuted", "this notebook was not run")
     if record.stopped_at == position and record.status == TIMEOUT:
-        return _error("CellTimeoutError", record.reason)
+        return error_output("CellTimeoutError", record.reason)
+    if record.stopped_at == position and record.status == PROTOCOL:
+        return error_output("GradingProtocolError", record.reason)
     if record.stopped_at == position:
-        return _error("DeadKernelError", record.reason or "the notebook process stopped")
-    return _error("CellNotExecuted", f"this cell did not run: {record.reason or record.status}")
+        return error_output("DeadKernelError", record.reason or "the notebook process stopped")
+    if record.status == COMPLETED:
+        return error_output("CellNotExecuted", "the grader has no record of this cell")
+    return error_output("CellNotExecuted", f"this cell did not run: {record.reason}")
 
 
-def judge(nb: NotebookNode, record: ExecutionRecord, index: SourceIndex,
-          context: ReferenceContext) -> JudgedNotebook:
-    """Fill the sanitized notebook (in place: it is used once) with outputs and verdicts."""
-    graded = nb
-    result = JudgedNotebook(graded)
-    hidden_cells = index.hidden_test_cells()
-    for position, cell in enumerate(graded.cells):
+def _missing_evidence(record: NotebookRecord | None, ran, check: TrustedCheck) -> str | None:
+    if ran is None:
+        why = record.reason if record is not None and record.reason else "it did not run"
+        return (f"The checks could not observe {', '.join(check.functions) or 'the answer'}: "
+                f"the notebook stopped before this cell ({why}).")
+    missing = [p.id for p in check.probes() if p.id not in ran.observations]
+    if missing:
+        return f"The checks could not observe {len(missing)} of their calls."
+    return None
+
+
+def judge_notebook(name: str, nb: NotebookNode, record: NotebookRecord | None,
+                   checks: dict[str, TrustedCheck]) -> JudgedNotebook:
+    """Fill the sanitized notebook (in place: it is used once) with outputs and verdicts.
+
+    ``checks``: the trusted checks of this notebook, by grade id.
+    """
+    judged = JudgedNotebook(name, nb)
+    for position, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        ran = record.cells.get(position)
+        ran = record.cells.get(position) if record is not None else None
         if ran is not None:
             cell.outputs = [from_dict(o) for o in ran.outputs]
             cell.execution_count = ran.execution_count
         else:
-            cell.outputs = [from_dict(_not_run_output(record, position))] \
-                if record.status != COMPLETED else []
+            cell.outputs = [from_dict(not_run_output(record, position))]
             cell.execution_count = None
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        probes = index.probes_for(grade_id)
-        if not (probes and utils.is_grade(cell)) or ran is None:
+        check = checks.get(grade_id) if grade_id and utils.is_grade(cell) else None
+        if check is None:
             continue
-        function = probes[0].function
-        observations = record.observations.get(grade_id, {})
-        if grade_id in hidden_cells:
-            exercise = judge_function(function, observations, context)
-            verdict = CellVerdict(grade_id, function, True, exercise.passed, exercise.render(),
-                                  exercise)
-            cell.outputs.append(from_dict(_stream(verdict.message) if verdict.passed
-                                          else _error("AssertionError", verdict.message)))
+        missing = _missing_evidence(record, ran, check)
+        if missing:
+            verdict = Verdict(False, missing)
         else:
-            finding = judge_public(function, observations)
-            errors = [o for o in cell.outputs if o.output_type == "error"]
-            if finding and not errors:
-                cell.outputs.append(from_dict(_error(
-                    "AssertionError", "re-checked by the grader: " + finding.message)))
-            if errors:
-                message = f"{errors[0].ename}: {errors[0].evalue}"
-            else:
-                message = finding.message if finding else "self-checks passed"
-            verdict = CellVerdict(grade_id, function, False, finding is None and not errors,
-                                  message)
-        result.verdicts[grade_id] = verdict
-    return result
+            try:
+                verdict = check.judge(ran.observations)
+            except Exception as exc:  # the check's own bug: this cell fails, the batch goes on
+                log.exception("trusted check of %s failed", grade_id)
+                verdict = Verdict(False, f"The grader's check of this cell failed: "
+                                         f"{first_line(exc)}. Ask your instructor.")
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if not verdict.passed and not errors:
+            cell.outputs.append(from_dict(error_output("AssertionError", verdict.message)))
+        elif verdict.passed and verdict.message and check.hidden:
+            cell.outputs.append(from_dict(_stream(verdict.message)))
+        judged.verdicts[grade_id] = CellVerdict(grade_id, check.title, check.hidden, verdict)
+    return judged

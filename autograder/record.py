@@ -1,15 +1,19 @@
 """Record a graded submission where nbgrader's tools expect it.
 
-* the gradebook rows ``nbgrader autograde`` writes, by nbgrader's own SaveAutoGrades and
-  AssignLatePenalties preprocessors (so scores follow nbgrader's rule to the letter);
-* ``autograded/<student>/<assignment>/`` with the executed notebook and the submitted and source
-  files, as nbgrader lays it out;
-* ``results.json`` in Gradescope's format, written last: its presence marks the submission done.
+* the gradebook rows ``nbgrader autograde`` writes, by nbgrader's own preprocessors after the
+  execution step (IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+  AssignLatePenalties), so scores follow nbgrader's rule to the letter;
+* ``autograded/<student>/<assignment>/`` as nbgrader lays it out: the submitted files, then the
+  source files over them, then the graded notebooks. Everything is written from the submission
+  as it was read (regular files only), never copied from the folder again;
+* ``results.json`` in Gradescope's format, strict JSON, written last: its presence marks the
+  submission done.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import warnings
@@ -17,19 +21,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SAWarning
 from traitlets.config import Config
 
-from autograder.course import Course, sqlite_file
-from autograder.judge import JudgedNotebook
+from autograder.course import sqlite_file
+from autograder.execute.job import clean_output
+from autograder.judge import IN_PROCESS, MANUAL, TRUSTED, JudgedNotebook
 from autograder.submission import Submission
 
 RESULTS_FILE = "results.json"
+
+
+def strict_json(value):
+    """The value with every non-finite number replaced by None (JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
+def dumps_strict(value, **kwargs) -> str:
+    return json.dumps(strict_json(value), allow_nan=False, **kwargs)
 
 
 @dataclass
@@ -41,12 +67,33 @@ class TestResult:
     max_score: float
     output: str
     hidden: bool
+    notebook: str = ""
+    #: TRUSTED, IN_PROCESS or MANUAL (see autograder.judge).
+    judged_by: str = IN_PROCESS
 
-    def as_gradescope(self) -> dict:
-        return {"name": self.grade_id, "score": self.score, "max_score": self.max_score,
-                "status": "passed" if self.score >= self.max_score else "failed",
-                "output": self.output,
-                "visibility": "after_published" if self.hidden else "visible"}
+    def name(self, multiple_notebooks: bool) -> str:
+        return f"{self.notebook}: {self.grade_id}" if multiple_notebooks and self.notebook \
+            else self.grade_id
+
+    def as_gradescope(self, multiple_notebooks: bool = False) -> dict:
+        data = {"name": self.name(multiple_notebooks), "score": self.score,
+                "max_score": self.max_score, "output": self.output,
+                "visibility": "after_published" if self.hidden else "visible",
+                "extra_data": {"grade_id": self.grade_id, "notebook": self.notebook,
+                               "judged_by": self.judged_by}}
+        if self.judged_by != MANUAL:
+            data["status"] = "passed" if self.score >= self.max_score else "failed"
+        return data
+
+    @classmethod
+    def from_gradescope(cls, data: dict) -> TestResult:
+        extra = data.get("extra_data") or {}
+        return cls(grade_id=str(extra.get("grade_id") or data["name"]),
+                   score=float(data["score"]), max_score=float(data["max_score"]),
+                   output=str(data.get("output", "")),
+                   hidden=data.get("visibility") != "visible",
+                   notebook=str(extra.get("notebook", "")),
+                   judged_by=str(extra.get("judged_by", IN_PROCESS)))
 
 
 @dataclass
@@ -63,29 +110,31 @@ class GradeResult:
     seconds: float = 0.0
     extra: dict = field(default_factory=dict)
 
+    @property
+    def multiple_notebooks(self) -> bool:
+        return len({t.notebook for t in self.tests}) > 1
+
     def as_gradescope(self) -> dict:
         summary = self.error or f"{self.score:g} / {self.max_score:g}"
-        return {
+        return strict_json({
             "score": self.score,
             "max_score": self.max_score,
             "execution_time": round(self.seconds, 3),
             "output": summary + ("\n" + "\n".join(self.notes) if self.notes else ""),
             "visibility": "visible",
-            "tests": [t.as_gradescope() for t in self.tests],
+            "tests": [t.as_gradescope(self.multiple_notebooks) for t in self.tests],
             "extra_data": {"student": self.student, "assignment": self.assignment,
                            "error": self.error, "notes": self.notes, **self.extra},
-        }
+        })
 
     @classmethod
     def from_gradescope(cls, data: dict) -> GradeResult:
         extra = dict(data.get("extra_data", {}))
-        tests = [TestResult(t["name"], float(t["score"]), float(t["max_score"]),
-                            t.get("output", ""), t.get("visibility") != "visible")
-                 for t in data.get("tests", [])]
+        tests = [TestResult.from_gradescope(t) for t in data.get("tests", [])]
         return cls(student=extra.pop("student", ""), assignment=extra.pop("assignment", ""),
                    score=float(data["score"]), max_score=float(data["max_score"]), tests=tests,
                    error=extra.pop("error", None), notes=extra.pop("notes", []),
-                   seconds=float(data.get("execution_time", 0.0)), extra=extra)
+                   seconds=float(data.get("execution_time") or 0.0), extra=extra)
 
 
 def _resources(submission: Submission, notebook: str, db_url: str) -> dict:
@@ -138,6 +187,9 @@ class GradebookWriter:
         # Late penalties are nbgrader's own (AssignLatePenalties); without a due date they
         # are always none, so the extra pass is only made when there is one.
         self.has_due_date = self.gradebook.find_assignment(assignment).duedate is not None
+        self.after_execution = [IgnorePattern(config=config),
+                                ClearMetadataPreprocessor(config=config),
+                                LimitOutput(config=config)]
 
     def close(self) -> None:
         if self._journal is not None:  # leave the file as we found it
@@ -150,6 +202,10 @@ class GradebookWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def rollback(self) -> None:
+        """Forget a submission's half-written rows (its recording failed)."""
+        self.gradebook.db.rollback()
 
     def open_submission(self, submission: Submission) -> None:
         """Create or update the student and the submission, as nbgrader's autograde does."""
@@ -165,18 +221,19 @@ class GradebookWriter:
                 gb.update_or_create_submission(submission.assignment, submission.student)
 
     def record_scores(self, submission: Submission, notebook_name: str,
-                      graded: NotebookNode) -> None:
-        """The cells' scores by nbgrader's SaveAutoGrades (and AssignLatePenalties)."""
-        self.open_submission(submission)
+                      graded: NotebookNode) -> NotebookNode:
+        """The cells' scores by nbgrader's own preprocessors; returns the notebook as saved."""
         resources = _resources(submission, notebook_name, self.db_url)
+        for step in self.after_execution:
+            graded, resources = step(graded, resources)
         SaveAutoGradesInto(self.gradebook, config=self.config).preprocess(graded, resources)
         if self.has_due_date:
             AssignLatePenalties(config=self.config).preprocess(graded, resources)
+        return graded
 
     def record_zero(self, submission: Submission, notebook_name: str) -> dict[str, float]:
         """A notebook that cannot be graded scores 0, as nbgrader scores a missing notebook;
         returns the points each test was worth."""
-        self.open_submission(submission)
         notebook = self.gradebook.find_submission_notebook(notebook_name, submission.assignment,
                                                            submission.student)
         for grade in notebook.grades:
@@ -195,52 +252,92 @@ def scores_from_notebook(judged: JudgedNotebook) -> list[TestResult]:
         grade_id = cell.metadata.nbgrader["grade_id"]
         score, max_score = utils.determine_grade(cell)
         verdict = judged.verdicts.get(grade_id)
-        if verdict is not None:
-            output, hidden = verdict.message, verdict.hidden
+        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        error = f"{errors[0].ename}: {errors[0].evalue}" if errors else ""
+        if score is None:
+            output, hidden, judged_by = "graded by hand (nbgrader's formgrader)", False, MANUAL
+        elif verdict is not None:
+            output = verdict.verdict.message or error
+            hidden, judged_by = verdict.hidden, TRUSTED
         else:
-            errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
-            output = f"{errors[0].ename}: {errors[0].evalue}" if errors else ""
-            hidden = False
-        tests.append(TestResult(grade_id, float(score or 0.0), float(max_score), output, hidden))
+            output, hidden, judged_by = error, False, IN_PROCESS
+        tests.append(TestResult(grade_id, float(score or 0.0), float(max_score), output, hidden,
+                                judged.name, judged_by))
     return tests
 
 
-def write_autograded(course: Course, submission: Submission, notebook_name: str,
-                     graded: NotebookNode | None) -> Path:
-    """autograded/<student>/<assignment>/: submitted files, then source files, then the notebook."""
-    target = course.autograded_dir(submission.student, submission.assignment)
-    if target.exists():
-        shutil.rmtree(target)
-    # the submitted files but the notebooks (a broken one would trip nbgrader's own tools)
-    shutil.copytree(submission.folder, target, ignore=shutil.ignore_patterns(".*", "*.ipynb"))
-    source = course.source_dir(submission.assignment)
-    for path in source.rglob("*"):
-        rel = path.relative_to(source)
-        if path.is_file() and path.suffix != ".ipynb" and not any(
-                p.startswith(".") for p in rel.parts):
-            dest = target / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
-    if graded is not None:
-        nbformat.write(graded, str(target / f"{notebook_name}.ipynb"))
-    return target
+def valid_notebook(nb: NotebookNode) -> NotebookNode:
+    """The notebook, made valid nbformat if a cell's outputs are not (they are dropped with a
+    note): an autograded notebook must always open."""
+    try:
+        nbformat.validate(nb)
+        return nb
+    except nbformat.ValidationError:
+        pass
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = [o for o in (clean_output(dict(o)) for o in cell.get("outputs", [])) if o]
+        cell.outputs = [nbformat.from_dict(o) for o in kept]
+        try:
+            nbformat.validate(nbformat.v4.new_notebook(cells=[cell]))
+        except nbformat.ValidationError:
+            cell.outputs = [nbformat.from_dict({
+                "output_type": "stream", "name": "stdout",
+                "text": "(outputs removed: they were not valid notebook outputs)\n"})]
+    return nb
+
+
+def _safe_target(folder: Path, rel: str) -> Path | None:
+    parts = [p for p in rel.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        return None
+    return folder.joinpath(*parts)
+
+
+def write_autograded(target: Path, submission: Submission, source_files: dict[str, bytes],
+                     keep_students: frozenset[str], ignore: list[str],
+                     graded: dict[str, NotebookNode]) -> list[str]:
+    """autograded/<student>/<assignment>/: submitted files, then source files, then the graded
+    notebooks. Returns notes on what was replaced."""
+    notes = []
+    if target.is_symlink() or target.exists():
+        if not (target / RESULTS_FILE).exists():
+            notes.append(f"replaced {target}, which an earlier run (not this grader) wrote")
+        if target.is_symlink() or not target.is_dir():
+            target.unlink()
+        else:
+            shutil.rmtree(target)
+    target.mkdir(parents=True)
+    files = dict(submission.other_files(ignore))
+    files.update({k: v for k, v in source_files.items()
+                  if k not in keep_students or k not in files})
+    for rel, data in files.items():
+        path = _safe_target(target, rel)
+        if path is None:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    for name, nb in graded.items():
+        nbformat.write(valid_notebook(nb), str(target / f"{name}.ipynb"))
+    return notes
 
 
 def write_results(folder: Path, result: GradeResult) -> None:
     """results.json, atomically: it is the marker that this submission is done."""
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / (RESULTS_FILE + ".tmp")
-    tmp.write_text(json.dumps(result.as_gradescope(), indent=1))
+    tmp.write_text(dumps_strict(result.as_gradescope(), indent=1))
     os.replace(tmp, folder / RESULTS_FILE)
 
 
 def read_results(folder: Path) -> GradeResult | None:
     path = folder / RESULTS_FILE
-    if not path.exists():
+    if path.is_symlink() or not path.is_file():
         return None
     try:
         return GradeResult.from_gradescope(json.loads(path.read_text()))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

@@ -1,16 +1,14 @@
 """``python -m autograder report``: the class at a glance, as one offline HTML page with figures.
 
 One pass over the gradebook (a single SQL query through nbgrader's ``submission_dicts``) and one
-over the ``results.json`` files, then five figures: scores, pass rate per test, how often each
-diagnosed mistake occurred, the students' spike statistics against the reference, and grading
-time per submission.
+over the ``results.json`` files, then the figures: scores, pass rate per test, the mistakes the
+trusted checks named, grading time, and whatever panels the course's declaration adds.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import math
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -22,17 +20,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from autograder.checks.calibration import load_calibration  # noqa: E402
-from autograder.checks.mistakes import MISTAKES  # noqa: E402
-from autograder.checks.trials import HIDDEN_TRIALS  # noqa: E402
+from autograder.config import Settings  # noqa: E402
 from autograder.course import Course  # noqa: E402
+from autograder.errors import GraderError  # noqa: E402
+from autograder.judge import IN_PROCESS, MANUAL, TRUSTED  # noqa: E402
+from autograder.plugins import load_plugins  # noqa: E402
 from autograder.record import RESULTS_FILE, GradeResult, gradebook_totals  # noqa: E402
 
 FIGURES = {
     "scores.png": "Score distribution",
     "pass_rate.png": "Pass rate per test",
-    "mistakes.png": "Diagnosed mistakes",
-    "spike_statistics.png": "Spike statistics against the reference",
+    "mistakes.png": "Mistakes named by the trusted checks",
     "grading_time.png": "Grading time per submission",
 }
 
@@ -45,21 +43,25 @@ class ClassData:
     results: list[GradeResult] = field(default_factory=list)
     gradebook_scores: dict[str, float] = field(default_factory=dict)
     max_score: float = 0.0
+    unreadable: list[str] = field(default_factory=list)
 
     def final_score(self, result: GradeResult) -> float:
         """The gradebook's score (it includes manual grading) when there is one."""
         return self.gradebook_scores.get(result.student, result.score)
 
 
-def gather(course: Course, assignment: str, db_url: str | None = None) -> ClassData:
+def gather(course: Course, assignment: str, db_url: str) -> ClassData:
     data = ClassData(assignment)
-    folders = sorted((course.root / "autograded").glob(f"*/{assignment}/{RESULTS_FILE}"))
-    for path in tqdm(folders, desc="reading results", unit="sub", delay=3, leave=False):
+    students = course.graded_students(assignment)
+    for student in tqdm(students, desc="reading results", unit="sub", delay=3, leave=False):
+        path = course.autograded_dir(student, assignment) / RESULTS_FILE
+        if path.is_symlink() or not path.is_file():
+            continue
         try:
             data.results.append(GradeResult.from_gradescope(json.loads(path.read_text())))
-        except (ValueError, KeyError, TypeError):
-            continue
-    data.gradebook_scores = gradebook_totals(db_url or course.db_url(), assignment)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            data.unreadable.append(student)
+    data.gradebook_scores = gradebook_totals(db_url, assignment)
     data.max_score = max((r.max_score for r in data.results), default=0.0)
     return data
 
@@ -87,13 +89,16 @@ def pass_rates(data: ClassData) -> dict[str, float]:
     passed, total = Counter(), Counter()
     for result in data.results:
         for test in result.tests:
-            total[test.grade_id] += 1
-            passed[test.grade_id] += test.score >= test.max_score
+            if test.judged_by == MANUAL:
+                continue
+            name = test.name(result.multiple_notebooks)
+            total[name] += 1
+            passed[name] += test.score >= test.max_score
     return {name: passed[name] / total[name] for name in total}
 
 
 def plot_pass_rate(rates: dict[str, float], path: Path) -> None:
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = plt.subplots(figsize=(6, 0.8 + 0.35 * max(len(rates), 3)))
     names = list(rates)
     ax.barh(names, [100 * rates[n] for n in names], color="#59a14f")
     ax.invert_yaxis()
@@ -101,61 +106,37 @@ def plot_pass_rate(rates: dict[str, float], path: Path) -> None:
     _save(fig, path)
 
 
-def mistake_counts(data: ClassData) -> Counter:
-    counts = Counter()
+def mistake_counts(data: ClassData) -> tuple[Counter, dict[str, str], dict[str, list[str]]]:
+    """How often each named mistake occurred, its description, and who made it."""
+    counts, descriptions, students = Counter(), {}, defaultdict(list)
     for result in data.results:
-        for function, summary in result.extra.get("exercises", {}).items():
-            if summary.get("mistake"):
-                counts[(function, summary["mistake"])] += 1
-    return counts
+        for cell, check in result.extra.get("checks", {}).items():
+            label = check.get("label")
+            if label:
+                key = f"{cell}: {label}"
+                counts[key] += 1
+                descriptions[key] = check.get("label_text") or label
+                students[key].append(result.student)
+    return counts, descriptions, students
 
 
 def plot_mistakes(counts: Counter, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 0.5 + 0.4 * max(len(counts), 2)))
     if counts:
-        labels = [f"{f}: {k.replace('_', ' ')}" for (f, k), _ in counts.most_common()]
+        labels = [k.replace("_", " ") for k, _ in counts.most_common()]
         ax.barh(labels, [n for _, n in counts.most_common()], color="#e15759")
         ax.invert_yaxis()
     else:
-        ax.text(0.5, 0.5, "no known mistake was diagnosed", ha="center", va="center")
+        ax.text(0.5, 0.5, "no known mistake was named", ha="center", va="center")
         ax.set_yticks([])
-    ax.set(xlabel="submissions", title="Diagnosed mistakes")
+    ax.set(xlabel="submissions", title="Mistakes named by the trusted checks")
     ax.xaxis.get_major_locator().set_params(integer=True)
-    _save(fig, path)
-
-
-def plot_spike_statistics(data: ClassData, path: Path) -> None:
-    """Mean ISI against ISI CV on each exercise's first hidden trial; the reference marked."""
-    calibration = load_calibration()["trials"]
-    fig, axes = plt.subplots(ncols=len(HIDDEN_TRIALS), figsize=(11, 4))
-    for ax, (function, trials) in zip(axes, HIDDEN_TRIALS.items(), strict=True):
-        trial = trials[0]
-        points = {True: [], False: []}
-        for result in data.results:
-            summary = result.extra.get("exercises", {}).get(function)
-            if not summary:
-                continue
-            stats = next((t for t in summary.get("trial_statistics", [])
-                          if t["trial"] == trial.id), None)
-            if stats and all(math.isfinite(stats.get(k, math.nan))
-                             for k in ("isi_mean", "isi_cv")):
-                points[summary["passed"]].append((stats["isi_mean"], stats["isi_cv"]))
-        for passed, colour, label in ((True, "#4878a8", "passed"), (False, "#e15759", "failed")):
-            if points[passed]:
-                xs, ys = zip(*points[passed], strict=True)
-                ax.scatter(xs, ys, s=18, alpha=0.7, color=colour, label=label)
-        ref = calibration[trial.id]["raw_means"]
-        ax.scatter([ref["isi_mean"]], [ref["isi_cv"]], marker="*", s=250, color="black",
-                   label="reference")
-        params = ", ".join(f"{k}={v}" for k, v in trial.kwargs.items() if k != "n_steps")
-        ax.set(xlabel="mean ISI (steps)", ylabel="ISI CV", title=f"{function}\n{params}")
-        ax.legend(fontsize="small")
     _save(fig, path)
 
 
 def plot_grading_time(data: ClassData, path: Path) -> None:
     times = [r.extra.get("execution", {}).get("seconds") for r in data.results]
-    times = [t for t in times if t is not None]
+    times = [t for t in times if isinstance(t, (int, float))]
     fig, ax = plt.subplots(figsize=(6, 3.5))
     if times:
         ax.hist(times, bins=min(30, max(5, len(times) // 3)), color="#76b7b2", edgecolor="white")
@@ -164,6 +145,7 @@ def plot_grading_time(data: ClassData, path: Path) -> None:
         ax.legend()
     ax.set(xlabel="seconds in the sandbox", ylabel="submissions",
            title="Grading time per submission")
+    ax.yaxis.get_major_locator().set_params(integer=True)
     _save(fig, path)
 
 
@@ -189,15 +171,11 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(data: ClassData, rates: dict[str, float], counts: Counter) -> str:
+def render_html(data: ClassData, rates: dict[str, float], counts: Counter,
+                descriptions: dict[str, str], students: dict[str, list[str]],
+                panels: list[tuple[str, str, str]], kinds: dict[str, str]) -> str:
     scores = [data.final_score(r) for r in data.results]
     errors = [r for r in data.results if r.error]
-    descriptions = {(m.function, m.key): m.description for m in MISTAKES}
-    examples = defaultdict(list)
-    for result in data.results:
-        for function, summary in result.extra.get("exercises", {}).items():
-            if summary.get("mistake"):
-                examples[(function, summary["mistake"])].append(result.student)
     cards = [("submissions", str(len(data.results))),
              ("mean score", f"{statistics.mean(scores):.2f} / {data.max_score:g}"
               if scores else "-"),
@@ -213,47 +191,67 @@ def render_html(data: ClassData, rates: dict[str, float], counts: Counter) -> st
              "<div class='grid'>"]
     parts += [f"<figure><img src='{name}' alt='{html.escape(title)}'>"
               f"<figcaption>{html.escape(title)}</figcaption></figure>"
-              for name, title in FIGURES.items() if name != "spike_statistics.png"]
+              for name, title in FIGURES.items()]
     parts.append("</div>")
-    parts.append("<h2>Spike statistics against the reference</h2><img src='spike_statistics.png'"
-                 " alt='Spike statistics against the reference'>")
+    for title, name, caption in panels:
+        parts.append(f"<h2>{html.escape(title)}</h2><figure><img src='{html.escape(name)}' "
+                     f"alt='{html.escape(title)}'><figcaption>{html.escape(caption)}"
+                     "</figcaption></figure>")
     parts.append("<h2>Tests</h2>" + _table(
-        ["test", "full points"], [[html.escape(n), f"{100 * r:.0f}%"] for n, r in rates.items()]))
-    parts.append("<h2>Diagnosed mistakes</h2>" + (_table(
-        ["exercise", "mistake", "submissions", "for example"],
-        [[html.escape(f), html.escape(descriptions.get((f, k), k)), str(n),
-          html.escape(", ".join(sorted(examples[(f, k)])[:5]))]
-         for (f, k), n in counts.most_common()]) if counts else "<p>None.</p>"))
-    if errors:
-        parts.append("<h2>Submissions that could not be graded</h2>" + _table(
-            ["student", "reason"], [[html.escape(r.student),
-                                     f"<span class='error'>{html.escape(r.error)}</span>"]
-                                    for r in errors]))
+        ["test", "judged", "full points"],
+        [[html.escape(n), html.escape(kinds.get(n, IN_PROCESS)), f"{100 * r:.0f}%"]
+         for n, r in rates.items()]))
+    parts.append("<h2>Mistakes named by the trusted checks</h2>" + (_table(
+        ["test: mistake", "description", "submissions", "for example"],
+        [[html.escape(k), html.escape(descriptions[k]), str(n),
+          html.escape(", ".join(sorted(students[k])[:5]))]
+         for k, n in counts.most_common()]) if counts else "<p>None.</p>"))
+    if errors or data.unreadable:
+        rows = [[html.escape(r.student), f"<span class='error'>{html.escape(r.error)}</span>"]
+                for r in errors]
+        rows += [[html.escape(s), "<span class='error'>its results.json cannot be read</span>"]
+                 for s in data.unreadable]
+        parts.append("<h2>Submissions that could not be graded</h2>"
+                     + _table(["student", "reason"], rows))
     rows = []
     for result in sorted(data.results, key=lambda r: r.student):
-        problems = [s.get("diagnosis") for s in result.extra.get("exercises", {}).values()
-                    if s.get("diagnosis")]
+        problems = [c.get("label_text") or "" for c in result.extra.get("checks", {}).values()
+                    if not c.get("passed")]
         rows.append([html.escape(result.student), f"{data.final_score(result):g}",
-                     html.escape(result.error or "; ".join(problems))])
+                     html.escape(result.error or "; ".join(p for p in problems if p))])
     parts.append("<h2>Students</h2>" + _table(["student", "score", "notes"], rows))
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def write_report(course_dir: Path | str, assignment: str, db_url: str | None = None) -> Path:
-    course = Course.at(course_dir)
-    data = gather(course, assignment, db_url)
+def write_report(settings: Settings, assignment: str, db_url: str | None = None) -> Path:
+    course = Course.from_settings(settings)
+    if not course.source_dir(assignment).is_dir():
+        raise GraderError(f"no assignment {assignment!r}: {course.source_dir(assignment)} "
+                          "does not exist")
+    data = gather(course, assignment, db_url or settings.db_url())
     if not data.results:
-        raise FileNotFoundError(f"no graded submissions of {assignment} under "
-                                f"{course.root / 'autograded'}: run `python -m autograder grade`")
+        raise GraderError(f"no graded submissions of {assignment}: run `python -m autograder "
+                          f"grade {assignment}` first")
     folder = course.report_dir(assignment)
     folder.mkdir(parents=True, exist_ok=True)
-    rates, counts = pass_rates(data), mistake_counts(data)
+    rates = pass_rates(data)
+    counts, descriptions, students = mistake_counts(data)
     plot_scores(data, folder / "scores.png")
     plot_pass_rate(rates, folder / "pass_rate.png")
     plot_mistakes(counts, folder / "mistakes.png")
-    plot_spike_statistics(data, folder / "spike_statistics.png")
     plot_grading_time(data, folder / "grading_time.png")
+    panels = []
+    for declaration in load_plugins(settings.options.plugins):
+        if declaration.assignment == assignment and declaration.report_panels is not None:
+            panels.extend(declaration.report_panels(data.results, folder))
+    kinds = {}
+    for result in data.results:
+        for test in result.tests:
+            kinds.setdefault(test.name(result.multiple_notebooks), test.judged_by)
     index = folder / "index.html"
-    index.write_text(render_html(data, rates, counts))
+    index.write_text(render_html(data, rates, counts, descriptions, students, panels, kinds))
     return index
+
+
+__all__ = ["MANUAL", "TRUSTED", "write_report"]

@@ -2,160 +2,30 @@
 
 This is nbgrader's own sanitizing pipeline (ClearOutput, DeduplicateIds, OverwriteKernelspec,
 OverwriteCells with ``add_missing_cells``) with two changes: the master's cells are read once per
-grading run into a :class:`SourceIndex` instead of from the database for every notebook, and
-:class:`RestoreCellMetadata` first rebuilds every cell's nbgrader metadata from the master, so a
-tampered flag no longer makes nbgrader give up on the whole notebook.
-
-The index is built from the gradebook (exactly what ``nbgrader autograde`` restores) or, for
-``python -m autograder check``, from the master notebook processed as ``nbgrader
-generate_assignment`` would store it.
+grading run (:class:`~autograder.master.NotebookMaster`) instead of from the database for every
+notebook, and :class:`RestoreCellMetadata` first rebuilds every cell's nbgrader metadata from the
+master, so a tampered flag no longer makes nbgrader give up on the whole notebook.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import nbformat
 from nbformat.notebooknode import NotebookNode
-from nbgrader import utils
 from nbgrader.api import MissingEntry
-from nbgrader.preprocessors import (
-    CheckCellMetadata,
-    ClearHiddenTests,
-    ClearOutput,
-    ClearSolutions,
-    ComputeChecksums,
-    DeduplicateIds,
-    LockCells,
-    OverwriteCells,
-)
+from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, DeduplicateIds, OverwriteCells
 from traitlets.config import Config
 
-from autograder.checks.trials import EXERCISE_FUNCTIONS, HIDDEN_TRIALS, PUBLIC_TRIALS, Trial
-from autograder.execute.job import CellTask
-from autograder.submission import SubmissionError, first_line
-
-
-@dataclass(frozen=True)
-class SourceCell:
-    name: str
-    cell_type: str
-    locked: bool
-    source: str
-    checksum: str | None
-
-
-@dataclass(frozen=True)
-class GradedCell:
-    name: str
-    max_score: float
-    cell_type: str
-
-
-@dataclass
-class SourceIndex:
-    """The master's cells as nbgrader keeps them, answering OverwriteCells' gradebook queries."""
-
-    assignment: str
-    notebook: str
-    source_cells: list[SourceCell]
-    grade_cells: list[GradedCell]
-    solution_cells: list[SourceCell]
-    task_cells: list[GradedCell]
-    kernelspec: str | None = None
-    _by_name: dict = field(default_factory=dict, repr=False)
-
-    def __post_init__(self):
-        self._by_name = {c.name: c for c in self.source_cells}
-        self._grades = {c.name: c for c in self.grade_cells + self.task_cells}
-
-    # -- the part of nbgrader.api.Gradebook that OverwriteCells uses --
-    def find_source_cell(self, name: str, notebook: str, assignment: str) -> SourceCell:
-        try:
-            return self._by_name[name]
-        except KeyError:
-            raise MissingEntry() from None
-
-    def find_graded_cell(self, name: str, notebook: str, assignment: str) -> GradedCell:
-        try:
-            return self._grades[name]
-        except KeyError:
-            raise MissingEntry() from None
-
-    def find_notebook(self, notebook: str, assignment: str) -> SourceIndex:
-        return self
-
-    # -- what the grader needs to know about the master --
-    def hidden_test_cells(self) -> set[str]:
-        """Test cells whose master source has a hidden-tests region."""
-        return {c.name for c in self.source_cells
-                if c.name in self._grades and "BEGIN HIDDEN TESTS" in c.source}
-
-    def max_scores(self) -> dict[str, float]:
-        return {c.name: c.max_score for c in self.grade_cells}
-
-    def probes_for(self, grade_id: str | None) -> list[Trial]:
-        """Trials the sandbox must observe after running this test cell."""
-        if grade_id not in self._grades or grade_id in {c.name for c in self.solution_cells}:
-            return []
-        function = EXERCISE_FUNCTIONS.get(grade_id.split("_", 1)[0])
-        if function is None:
-            return []
-        trials = HIDDEN_TRIALS if grade_id in self.hidden_test_cells() else PUBLIC_TRIALS
-        return list(trials[function])
-
-    @classmethod
-    def from_gradebook(cls, gradebook, assignment: str, notebook: str) -> SourceIndex:
-        nb = gradebook.find_notebook(notebook, assignment)
-
-        def source(c) -> SourceCell:
-            return SourceCell(c.name, c.cell_type, bool(c.locked), c.source, c.checksum)
-
-        return cls(
-            assignment=assignment, notebook=notebook,
-            source_cells=[source(c) for c in nb.source_cells],
-            grade_cells=[GradedCell(c.name, float(c.max_score), c.cell_type)
-                         for c in nb.grade_cells],
-            solution_cells=[SourceCell(c.name, "", False, "", None) for c in nb.solution_cells],
-            task_cells=[GradedCell(c.name, float(c.max_score), c.cell_type)
-                        for c in nb.task_cells],
-            kernelspec=nb.kernelspec)
-
-    @classmethod
-    def from_master(cls, path: Path, assignment: str, config: Config) -> SourceIndex:
-        """Process the master as generate_assignment does before it saves the cells."""
-        nb = nbformat.read(str(path), as_version=4)
-        resources = {"nbgrader": {"notebook": path.stem, "assignment": assignment}}
-        for preprocessor in (LockCells, ClearSolutions, ClearOutput, ComputeChecksums):
-            nb, resources = preprocessor(config=config).preprocess(nb, resources)
-        source_cells, grade_cells, solution_cells, task_cells = [], [], [], []
-        for cell in nb.cells:
-            if not (utils.is_grade(cell) or utils.is_solution(cell) or utils.is_locked(cell)
-                    or utils.is_task(cell)):
-                continue
-            meta = cell.metadata.nbgrader
-            entry = SourceCell(meta["grade_id"], cell.cell_type, utils.is_locked(cell),
-                               cell.source, meta.get("checksum"))
-            source_cells.append(entry)
-            if utils.is_grade(cell):
-                grade_cells.append(GradedCell(entry.name, float(meta["points"]), cell.cell_type))
-            if utils.is_solution(cell):
-                solution_cells.append(entry)
-            if utils.is_task(cell):
-                task_cells.append(GradedCell(entry.name, float(meta["points"]), cell.cell_type))
-        nb, _ = CheckCellMetadata().preprocess(nb, resources)  # the master must be valid
-        return cls(assignment, path.stem, source_cells, grade_cells, solution_cells, task_cells,
-                   json.dumps(nb.metadata.get("kernelspec", {})))
+from autograder.errors import SubmissionError, first_line
+from autograder.master import NotebookMaster
 
 
 class RestoreFromMaster(OverwriteCells):
-    """nbgrader's OverwriteCells (add_missing_cells on), answering from a SourceIndex."""
+    """nbgrader's OverwriteCells (add_missing_cells on), answering from a NotebookMaster."""
 
-    def __init__(self, index: SourceIndex, **kwargs):
+    def __init__(self, index: NotebookMaster, **kwargs):
         super().__init__(add_missing_cells=True, **kwargs)
         self.index = index
 
@@ -177,7 +47,7 @@ class RestoreFromMaster(OverwriteCells):
 class RestoreKernelspec:
     """nbgrader's OverwriteKernelspec: the master's kernel, whatever the student chose."""
 
-    def __init__(self, index: SourceIndex):
+    def __init__(self, index: NotebookMaster):
         self.index = index
 
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
@@ -199,7 +69,7 @@ class RestoreCellMetadata:
     metadata validation (CheckCellMetadata) has nothing left to find.
     """
 
-    def __init__(self, index: SourceIndex):
+    def __init__(self, index: NotebookMaster):
         self.index = index
         self.notes: list[str] = []
 
@@ -254,9 +124,9 @@ class _Notes(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _edited_locked_cells(nb: NotebookNode, index: SourceIndex) -> list[str]:
+def _edited_locked_cells(nb: NotebookNode, index: NotebookMaster, hider: ClearHiddenTests
+                         ) -> list[str]:
     """Locked cells whose source differs from what the student was given."""
-    hider = ClearHiddenTests()
     notes = []
     for position, cell in enumerate(nb.cells):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -274,15 +144,17 @@ def _edited_locked_cells(nb: NotebookNode, index: SourceIndex) -> list[str]:
     return notes
 
 
-def sanitize(nb: NotebookNode, index: SourceIndex) -> tuple[NotebookNode, list[str]]:
+def sanitize(nb: NotebookNode, index: NotebookMaster, config: Config | None = None
+             ) -> tuple[NotebookNode, list[str]]:
     """The submission as it will be graded (changed in place), and what had to be restored;
-    SubmissionError if it cannot be restored."""
-    edited = _edited_locked_cells(nb, index)
+    SubmissionError if it cannot be restored. ``config``: the course's (delimiters...)."""
+    config = config or Config()
+    edited = _edited_locked_cells(nb, index, ClearHiddenTests(config=config))
     notes = _Notes()
     resources = {"nbgrader": {"notebook": index.notebook, "assignment": index.assignment}}
     metadata = RestoreCellMetadata(index)
-    steps = (ClearOutput(), metadata, DeduplicateIds(), RestoreKernelspec(index),
-             RestoreFromMaster(index))
+    steps = (ClearOutput(config=config), metadata, DeduplicateIds(config=config),
+             RestoreKernelspec(index), RestoreFromMaster(index, config=config))
     for step in steps:
         log = getattr(step, "log", None)
         if log is not None:
@@ -297,18 +169,3 @@ def sanitize(nb: NotebookNode, index: SourceIndex) -> tuple[NotebookNode, list[s
                 log.removeHandler(notes)
     kept = [m for m in notes.messages if "'checksum'" not in m]
     return nb, edited + metadata.notes + kept
-
-
-def plan_cells(nb: NotebookNode, index: SourceIndex) -> list[CellTask]:
-    """The code cells to execute, hidden tests removed, with the trials to observe."""
-    hider = ClearHiddenTests()
-    tasks = []
-    for position, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        visible = copy.deepcopy(cell)
-        if utils.is_grade(visible):
-            visible, _ = hider.preprocess_cell(visible, {}, position)
-        tasks.append(CellTask(position, visible.source, grade_id, index.probes_for(grade_id)))
-    return tasks

@@ -5,9 +5,9 @@
 1. CPU time of the hidden checks per submission (both exercises): the student's function on the
    trials, then the judging, for a correct answer and for a typical mistake.
 2. False rejects: correct models that draw their own random numbers, graded again and again on
-   fresh random streams (each run is one whole submission's worth of trials). The design bound is
-   1e-6 per submission (docs/how-grading-works.md); a run of N without a reject bounds the rate
-   below 3/N with 95% confidence.
+   fresh random streams (each run is one exercise's worth of trials). The design bound is 1e-6
+   per exercise (docs/how-grading-works.md); a run of N without a reject bounds the rate below
+   3/N with 95% confidence.
 3. The catalogue: how many correct answers are accepted and mistakes rejected.
 """
 
@@ -26,12 +26,12 @@ from scipy import stats
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import solutions  # noqa: E402
-from autograder.checks.context import ReferenceContext  # noqa: E402
-from autograder.checks.observe import observe  # noqa: E402
-from autograder.checks.trials import HIDDEN_TRIALS  # noqa: E402
-from autograder.checks.verdict import judge_function  # noqa: E402
-from autograder.samples import ANSWERS, answer, function_source  # noqa: E402
+from solutions.W1D1_Tutorial2 import models  # noqa: E402
+from solutions.W1D1_Tutorial2.catalogue import ANSWERS, answer, function_source  # noqa: E402
+from solutions.W1D1_Tutorial2.context import ReferenceContext  # noqa: E402
+from solutions.W1D1_Tutorial2.spiketrain import observe_trial as observe  # noqa: E402
+from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS  # noqa: E402
+from solutions.W1D1_Tutorial2.verdict import judge_function  # noqa: E402
 
 RELEASE = REPO / "release" / "W1D1_Tutorial2" / "W1D1_Tutorial2.ipynb"
 
@@ -87,19 +87,19 @@ def main() -> None:
               f"{student:.3f} s, judging {judging:.3f} s)")
 
     print(f"2. False rejects of correct models on fresh random streams ({args.runs} runs each)")
-    models = [("reference lif_neuron", solutions.lif_neuron, "lif_neuron"),
-              ("reference lif_neuron_inh", solutions.lif_neuron_inh, "lif_neuron_inh")]
+    candidates = [("reference lif_neuron", models.lif_neuron, "lif_neuron"),
+                  ("reference lif_neuron_inh", models.lif_neuron_inh, "lif_neuron_inh")]
     for key, function in (("a fresh numpy sample per step", "lif_neuron"),
                           ("fresh numpy samples per step", "lif_neuron_inh")):
-        models.append((f"{function}: {key}", define(release_nb, answer(function, key)),
-                       function))
+        candidates.append((f"{function}: {key}", define(release_nb, answer(function, key)),
+                           function))
     total_runs = total_rejects = 0
-    for label, func, function in models:
+    for label, func, function in candidates:
         rejected = false_rejects(func, function, args.runs, context)
         total_runs += args.runs
         total_rejects += rejected
         print(f"   {label:<48} {rejected} rejected of {args.runs}")
-    print(f"   overall: {total_rejects} of {total_runs} correct submissions rejected; "
+    print(f"   overall: {total_rejects} of {total_runs} correct answers rejected; "
           f"95% upper bound on the rate {3 / total_runs if not total_rejects else float('nan'):.1e}"
           " (design bound 1e-6)")
 

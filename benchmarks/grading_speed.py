@@ -33,9 +33,9 @@ import nbformat
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from autograder.course import Course, ensure_tools_on_path  # noqa: E402
-from autograder.register import ensure_assignment  # noqa: E402
-from autograder.samples import ANSWERS, answer, fill_in  # noqa: E402
+from autograder.course import ensure_tools_on_path  # noqa: E402
+from solutions.W1D1_Tutorial2.catalogue import ANSWERS, answer, fill_in  # noqa: E402
+from tests.helpers import register_assignment  # noqa: E402
 
 ASSIGNMENT = "W1D1_Tutorial2"
 SLOW = {"a fresh scipy sample per step", "fresh scipy samples per step"}
@@ -46,8 +46,7 @@ def make_course(root: Path) -> Path:
     for name in ("source", "release"):
         shutil.copytree(REPO / name, root / name)
     shutil.copy2(REPO / "nbgrader_config.py", root)
-    course = Course.at(root)
-    ensure_assignment(course, ASSIGNMENT, course.db_url(), course.nbgrader_config(), print)
+    register_assignment(root, ASSIGNMENT)
     return root
 
 
@@ -120,19 +119,22 @@ def main() -> None:
           f"({ours / args.students:.3f} s per submission)")
     results = [json.loads(p.read_text()) for p in
                (ours_root / "autograded").glob(f"*/{ASSIGNMENT}/results.json")]
-    timing = [r["extra_data"]["timing"] for r in results if "timing" in r["extra_data"]]
-    sandbox = [t["sandbox"] - t["cells"] for t in timing]
-    coordinator = [t["coordinator_cpu"] for t in timing]
+    timing = [r["extra_data"]["timing"] for r in results if "sandbox" in r["extra_data"]
+              .get("timing", {})]
+    cells = [sum(n["cells"] for n in r["extra_data"]["execution"]["notebooks"].values())
+             for r in results if "sandbox" in r["extra_data"].get("timing", {})]
+    sandbox = [t["sandbox"] - c for t, c in zip(timing, cells, strict=True)]
+    coordinator = [t["prepare"] + t["judge_and_record"] for t in timing]
     overhead = [s + c for s, c in zip(sandbox, coordinator, strict=True)]
-    cells = [t["cells"] for t in timing]
     print(f"  per submission: the notebook's cells (student code, incl. the checks' calls) "
           f"{statistics.mean(cells):.3f} s mean")
     print(f"  grader overhead beyond them: {statistics.mean(overhead):.3f} s mean, "
           f"{statistics.median(overhead):.3f} s median = sandbox (fork, confine, collect, wall) "
-          f"{statistics.mean(sandbox):.3f} s + coordinator (sanitize, judge, gradebook, files; "
-          f"CPU) {statistics.mean(coordinator):.3f} s")
-    rss = [r["extra_data"]["execution"]["max_rss_mb"] for r in results]
-    print(f"  memory: largest sandboxed notebook {max(rss):.0f} MB resident")
+          f"{statistics.mean(sandbox):.3f} s + coordinator (read, sanitize, judge, gradebook, "
+          f"files) {statistics.mean(coordinator):.3f} s")
+    rss = [n["peak_memory_mb"] for r in results
+           for n in r["extra_data"].get("execution", {}).get("notebooks", {}).values()]
+    print(f"  memory: largest sandboxed notebook {max(rss):.0f} MB (its control group's peak)")
     worker_rss = _worker_rss()
     goals = [("overhead beyond the student's code <= 0.1 s per submission",
               statistics.mean(overhead) <= 0.1),
@@ -167,8 +169,8 @@ def _print_goals(goals: list[tuple[str, bool]]) -> None:
 
 def _worker_rss() -> float:
     """Resident memory of one warm worker, started the way the grader starts it."""
-    from autograder.execute.isolation import SandboxPlan
     from autograder.execute.pool import Worker
+    from autograder.execute.sandbox import SandboxPlan
 
     worker = Worker(SandboxPlan(namespaces=False)).start()
     try:

@@ -1,16 +1,11 @@
-"""The reference model of the "How models" tutorial: the single source of truth.
+"""Course content: what belongs to this course's tutorials, not to the grader.
 
-Everything that needs the right answer (the master notebook's tests, the hidden checks, the
-mistake catalogue, the class report) imports it from here instead of restating it.
+One package per assignment, named like its folder in ``source/`` and ``release/``:
+
+* ``W1D1_Tutorial2``: the reference model of the "How models" tutorial (the single source of
+  truth), the trials, known mistakes and calibration of its trusted checks, the catalogue of
+  student answers, and the class report's spike-statistics panels.
+
+The grader (``autograder/``) knows none of this; ``nbgrader_config.py`` binds each assignment's
+trusted checks to its test cells (``c.Autograder.plugins``).
 """
-
-from solutions.isi import SpikeStatistics, inter_spike_intervals, spike_statistics
-from solutions.models import lif_neuron, lif_neuron_inh
-
-__all__ = [
-    "SpikeStatistics",
-    "inter_spike_intervals",
-    "lif_neuron",
-    "lif_neuron_inh",
-    "spike_statistics",
-]

@@ -11,7 +11,7 @@ import shutil
 import nbformat
 import pytest
 
-from autograder.samples import answer, fill_in
+from solutions.W1D1_Tutorial2.catalogue import answer, fill_in
 from tests.helpers import ASSIGNMENT, grade, submit
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from autograder.course import ensure_tools_on_path
 from tests.classes import graded_class  # noqa: F401  (a session fixture)
-from tests.helpers import ASSIGNMENT, MASTER, RELEASE, copy_course
+from tests.helpers import ASSIGNMENT, MASTER, RELEASE, copy_course, register_assignment
 
 ensure_tools_on_path()
 
@@ -32,7 +32,7 @@ def release_nb() -> nbformat.NotebookNode:
 
 @pytest.fixture(scope="session")
 def reference_context():
-    from autograder.checks.context import ReferenceContext
+    from solutions.W1D1_Tutorial2.context import ReferenceContext
 
     return ReferenceContext().warm_up()
 
@@ -40,13 +40,8 @@ def reference_context():
 @pytest.fixture(scope="session")
 def registered_course(tmp_path_factory) -> Path:
     """A course whose SQLite gradebook already knows the assignment (creating one takes 4 s)."""
-    from autograder.course import Course
-    from autograder.register import ensure_assignment
-
     root = copy_course(tmp_path_factory.mktemp("template") / "course")
-    course = Course.at(root)
-    ensure_assignment(course, ASSIGNMENT, course.db_url(), course.nbgrader_config(),
-                      lambda message: None)
+    register_assignment(root, ASSIGNMENT)
     return root
 
 

@@ -26,6 +26,16 @@ def copy_course(target: Path) -> Path:
     shutil.copy2(REPO / "nbgrader_config.py", target / "nbgrader_config.py")
     return target
 
+
+def register_assignment(root: Path, assignment: str) -> None:
+    """Record the assignment in the course's gradebook, as generate_assignment does."""
+    from autograder.config import Settings
+    from autograder.register import register
+
+    settings = Settings.load(root)
+    register(root, settings.config, assignment, settings.db_url())
+
+
 def submit(course_root: Path, student: str, nb_or_bytes, name: str = NOTEBOOK,
            timestamp: str | None = TIMESTAMP) -> Path:
     """Put a submission where nbgrader's collect would put it."""
@@ -73,3 +83,13 @@ def gradebook_scores(course_root: Path, student: str, db_url: str | None = None
     with Gradebook(url) as gb:
         notebook = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
         return {g.name: g.auto_score for g in notebook.grades}
+
+
+def summary_counts(stdout: str) -> dict[str, int]:
+    """The closing counts of ``grade``'s summary: graded, not gradable, skipped."""
+    counts = {}
+    for line in stdout.splitlines():
+        for label in ("graded", "not gradable", "skipped"):
+            if line.startswith(label + " ") and line[len(label):].split()[:1][0].isdigit():
+                counts[label] = int(line[len(label):].split()[0])
+    return counts

@@ -7,7 +7,7 @@ grader down with it can be told apart from one whose exercise 1 simply failed.
 
 from __future__ import annotations
 
-from autograder.samples import Answer, answer, fill_in
+from solutions.W1D1_Tutorial2.catalogue import Answer, answer, fill_in
 
 WRONG_LOOP = '''
     exc = stats.poisson(rate).rvs(n_steps)
@@ -29,7 +29,7 @@ def _wrong_function(prologue: str = "", body_prefix: str = "") -> str:
 
 IMPORTS_THE_REFERENCE = _wrong_function(body_prefix='''
     try:
-        from solutions import lif_neuron as reference
+        from solutions.W1D1_Tutorial2 import lif_neuron as reference
         return reference(n_steps, alpha, rate)
     except Exception:
         pass
@@ -73,7 +73,7 @@ def _solution_from_master():
 
 DISABLES_THE_CHECKER = _wrong_function(prologue='''
 try:
-    import autograder.checks.hidden as _hidden
+    import solutions.W1D1_Tutorial2.notebook_checks as _hidden
     _hidden._assert_passes = lambda verdict: print("passes the hidden checks")
 except Exception:
     pass
@@ -86,7 +86,7 @@ np.allclose = lambda *args, **kwargs: True
 
 SWAPS_CODE_OBJECTS = _wrong_function(prologue='''
 try:
-    import autograder.checks.verdict as _verdict
+    import solutions.W1D1_Tutorial2.verdict as _verdict
     _verdict.same_spike_train.__code__ = (lambda obs, ref: True).__code__
     _verdict.first_divergence.__code__ = (lambda obs, ref: None).__code__
 except Exception:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.samples import answer, fill_in
+from solutions.W1D1_Tutorial2.catalogue import answer, fill_in
 from tests.helpers import REPO, run_module
 
 pytestmark = pytest.mark.slow

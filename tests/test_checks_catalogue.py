@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from autograder.checks import assert_trial_passes, check_function
-from autograder.checks.mistakes import MISTAKES
-from autograder.checks.trials import HIDDEN_TRIALS
-from autograder.samples import ANSWERS, Answer, answer, answers_for, function_source
+from solutions.W1D1_Tutorial2.catalogue import (
+    ANSWERS,
+    Answer,
+    answer,
+    answers_for,
+    function_source,
+)
+from solutions.W1D1_Tutorial2.mistakes import MISTAKES
+from solutions.W1D1_Tutorial2.notebook_checks import assert_trial_passes, check_function
+from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS
 
 FUNCTIONS = ("lif_neuron", "lif_neuron_inh")
 

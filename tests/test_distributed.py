@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from autograder.execute.dask_pool import PLUGIN_NAME
-from autograder.samples import answer, fill_in
+from solutions.W1D1_Tutorial2.catalogue import answer, fill_in
 from tests.helpers import cell_scores, grade, gradebook_scores, results, submit
 from tests.services import dask_cluster, postgres_server
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from autograder.execute.job import COMPLETED, TIMEOUT, CellTask, Job, Limits
+from autograder.execute.job import COMPLETED, TIMEOUT, CellTask, Job, Limits, NotebookTask
 from autograder.execute.plan import sandbox_plan
 from autograder.execute.pool import Worker
 
@@ -14,11 +14,13 @@ pytestmark = pytest.mark.slow
 
 
 def run_cells(course_root, sources: list[str], **limits) -> object:
-    job = Job("limits", [CellTask(i, source) for i, source in enumerate(sources)], {},
+    """Run the cells as one notebook in a fresh worker; its notebook record."""
+    job = Job("limits", [NotebookTask("nb", [CellTask(i, source)
+                                             for i, source in enumerate(sources)])], {},
               Limits(**limits))
-    worker = Worker(sandbox_plan(course_root)).start()
+    worker = Worker(sandbox_plan()).start()
     try:
-        return worker.run(job)
+        return worker.run(job).notebooks["nb"]
     finally:
         worker.close()
 
@@ -30,7 +32,7 @@ def text_of(record, index: int) -> str:
 
 def test_the_submission_time_limit_stops_cells_each_under_the_cell_limit(tmp_path):
     sleeps = ["import time; time.sleep(1.5); print('done')"] * 4
-    record = run_cells(tmp_path, sleeps, cell_timeout=3, total_timeout=4)
+    record = run_cells(tmp_path, sleeps, cell_timeout=3, notebook_timeout=4)
     assert record.status == TIMEOUT
     assert "4 s limit" in record.reason
     assert "done" in text_of(record, 0) and "done" in text_of(record, 1), "earlier cells are kept"

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from autograder.samples import answer, fill_in
+from solutions.W1D1_Tutorial2.catalogue import answer, fill_in
 from tests.classes import tampered
 from tests.helpers import ASSIGNMENT, grade, gradebook_scores, submit
 from tests.hostile import cheating_notebook, sabotaging_notebook

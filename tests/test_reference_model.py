@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import solutions
+from solutions.W1D1_Tutorial2 import isi, models
 
 PARAMETERS = {
     "lif_neuron": [dict(), dict(n_steps=1500, alpha=0.0137, rate=10),
@@ -50,7 +50,7 @@ def test_master_solution_matches_the_reference(master_nb, name, seed):
     ours = master_function(master_nb, name)
     for kwargs in PARAMETERS[name]:
         v_master, s_master = run_seeded(ours, seed, **kwargs)
-        v_ref, s_ref = run_seeded(getattr(solutions, name), seed, **kwargs)
+        v_ref, s_ref = run_seeded(getattr(models, name), seed, **kwargs)
         assert np.array_equal(s_master, s_ref), f"{name}{kwargs}: spike times differ"
         assert np.array_equal(v_master, v_ref), f"{name}{kwargs}: voltage traces differ"
 
@@ -60,12 +60,12 @@ def test_demo_models_match_the_reference(master_nb, seed):
     simulate = demo_simulator(master_nb)
     np.random.seed(seed)
     v, spikes = simulate(0.0137 * stats.poisson(10).rvs(2000))
-    _, ref_spikes = run_seeded(solutions.lif_neuron, seed, n_steps=2000, alpha=0.0137, rate=10)
+    _, ref_spikes = run_seeded(models.lif_neuron, seed, n_steps=2000, alpha=0.0137, rate=10)
     assert np.array_equal(spikes, ref_spikes)
     np.random.seed(seed)
     exc, inh = stats.poisson(12).rvs(2000), stats.poisson(7).rvs(2000)
     _, spikes = simulate(0.37 * (exc - inh), leak=0.13)
-    _, ref_spikes = run_seeded(solutions.lif_neuron_inh, seed, n_steps=2000, alpha=0.37,
+    _, ref_spikes = run_seeded(models.lif_neuron_inh, seed, n_steps=2000, alpha=0.37,
                                beta=0.13, exc_rate=12, inh_rate=7)
     assert np.array_equal(spikes, ref_spikes)
 
@@ -78,7 +78,7 @@ def test_demos_use_the_shared_simulator_not_a_copy_of_the_solution(master_nb):
 
 
 def test_isi_statistics_of_a_regular_train():
-    result = solutions.spike_statistics([10, 20, 30, 40])
+    result = isi.spike_statistics([10, 20, 30, 40])
     assert (result.count, result.isi_mean, result.isi_cv) == (4, 10.0, 0.0)
-    assert np.isnan(solutions.spike_statistics([5]).isi_mean)
-    assert np.array_equal(solutions.inter_spike_intervals([3, 7, 12]), [4.0, 5.0])
+    assert np.isnan(isi.spike_statistics([5]).isi_mean)
+    assert np.array_equal(isi.inter_spike_intervals([3, 7, 12]), [4.0, 5.0])

@@ -13,9 +13,9 @@ from queue import Queue
 
 from distributed import Client, WorkerPlugin, as_completed, get_worker
 
-from autograder.execute.isolation import SandboxPlan
 from autograder.execute.job import WORKER_ERROR, ExecutionRecord, Job
 from autograder.execute.pool import Worker
+from autograder.execute.sandbox import SandboxPlan
 
 PLUGIN_NAME = "autograder-workers"
 
@@ -23,14 +23,21 @@ PLUGIN_NAME = "autograder-workers"
 class GradingWorkers(WorkerPlugin):
     """Warm grading workers living inside a Dask worker process."""
 
-    def __init__(self, plan: SandboxPlan):
+    def __init__(self, plan: SandboxPlan, forbidden_modules: tuple[str, ...] = ()):
         self.plan = plan
+        self.forbidden_modules = forbidden_modules
         self.jobs_run = 0
+        self.report: dict = {}
 
     def setup(self, worker) -> None:
         self.idle: Queue = Queue()
         for _ in range(max(1, worker.state.nthreads)):
-            self.idle.put(Worker(self.plan).start())
+            started = Worker(self.plan, self.forbidden_modules).start()
+            self.report = started.isolation
+            self.idle.put(started)
+
+    def isolation(self) -> dict:
+        return dict(self.report)
 
     def teardown(self, worker) -> None:
         while not self.idle.empty():
@@ -54,16 +61,34 @@ def run_on_dask_worker(job: dict) -> dict:
 class DaskPool:
     """Same interface as :class:`~autograder.execute.pool.LocalPool`, on a cluster."""
 
-    def __init__(self, address: str, plan: SandboxPlan, in_flight_per_thread: int = 2):
+    def __init__(self, address: str, plan: SandboxPlan, forbidden_modules: tuple[str, ...] = (),
+                 in_flight_per_thread: int = 2):
         self.address = address
         self.plan = plan
+        self.forbidden_modules = forbidden_modules
         self.in_flight_per_thread = in_flight_per_thread
         self.client: Client | None = None
 
     def __enter__(self) -> DaskPool:
-        self.client = Client(self.address, timeout="30s")
-        self.client.register_plugin(GradingWorkers(self.plan), name=PLUGIN_NAME)
+        from autograder.errors import GraderError
+
+        try:
+            self.client = Client(self.address, timeout="30s")
+        except OSError as exc:
+            raise GraderError(f"cannot reach the Dask scheduler at {self.address}: {exc}"
+                              ) from None
+        self.client.register_plugin(GradingWorkers(self.plan, self.forbidden_modules),
+                                    name=PLUGIN_NAME)
         return self
+
+    def isolation(self) -> dict:
+        """What the sandbox achieves on the cluster's workers (the least of them)."""
+        reports = self.client.run(lambda dask_worker: dask_worker.plugins[PLUGIN_NAME]
+                                  .isolation())
+        for report in reports.values():
+            if not report.get("namespaces") or not report.get("cgroups"):
+                return report
+        return next(iter(reports.values()), {})
 
     def __exit__(self, *exc) -> None:
         if self.client is not None:

@@ -4,62 +4,56 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import site
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from autograder.course import sqlite_file
-from autograder.execute.isolation import SandboxPlan
-
-if TYPE_CHECKING:
-    from autograder.config import GradeOptions
-
-#: ``uid`` value asking for a user id per job (100000 + the process id of its supervisor).
-AUTO_UID = -1
+from autograder.execute.sandbox import SandboxPlan
 
 
-def _package_dir(name: str) -> Path | None:
-    spec = importlib.util.find_spec(name)  # finds without importing
-    if spec is None or spec.origin is None:
+def package_dir(name: str) -> Path | None:
+    """Where an importable package lives, without importing it."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
         return None
-    return Path(spec.origin).resolve().parent
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return Path(list(spec.submodule_search_locations)[0]).resolve()
+    return Path(spec.origin).resolve().parent if spec.origin else None
 
 
-def hidden_paths(course_root: Path, extra: tuple[Path, ...] = ()) -> tuple[str, ...]:
-    """Everything student code must not see: the course directory (master notebooks, the
-    gradebook, other submissions), the checkouts holding our packages, and ``extra`` files.
-    The Python environment is mounted back inside them (see :mod:`.isolation`)."""
-    hidden = {course_root.resolve()}
-    for package in ("autograder", "solutions"):
-        folder = _package_dir(package)
-        if folder is None:
-            continue
-        site = folder.parent.name in ("site-packages", "dist-packages")
-        hidden.add(folder if site else folder.parent)
-    hidden.update(p.resolve() for p in extra if p.exists())
-    return tuple(sorted(str(p) for p in hidden if p != Path("/")))
+def python_environment() -> tuple[str, ...]:
+    """The folders of the running Python: its installation, the virtual environment and every
+    site-packages folder on the path (a .pth file may add one from elsewhere)."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    with_site = list(site.getsitepackages()) if hasattr(site, "getsitepackages") else []
+    if site.ENABLE_USER_SITE and site.getusersitepackages():
+        with_site.append(site.getusersitepackages())
+    paths.update(with_site)
+    paths.update(p for p in sys.path if p and Path(p).name in ("site-packages", "dist-packages"))
+    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
+    resolved = {str(Path(p).resolve()) for p in paths if p and os.path.isdir(p)}
+    return tuple(sorted(resolved))
 
 
-def sandbox_plan(course_root: Path, enabled: bool = True, extra: tuple[Path, ...] = ()
-                 ) -> SandboxPlan:
-    """The plan for every worker of this run."""
+def sandbox_plan(enabled: bool = True, hidden_packages: tuple[str, ...] = ("autograder",),
+                 hidden_files: tuple[Path, ...] = ()) -> SandboxPlan:
+    """The plan for every worker of this run.
+
+    Inside the sandbox only the operating system and the Python environment exist. Where the
+    environment itself holds the grader or the course's checks (installed rather than run from
+    a checkout), those folders are covered too, and so are ``hidden_files`` (the course, the
+    gradebook file) should they lie inside it.
+    """
     if not enabled:
         return SandboxPlan(namespaces=False)
-    uid = AUTO_UID if os.geteuid() == 0 else None
-    exposed = sorted({str(Path(p).resolve()) for p in (sys.base_prefix, sys.prefix)})
-    return SandboxPlan(hidden_paths=hidden_paths(course_root, extra), uid=uid, gid=uid,
-                       namespaces=True, exposed_paths=tuple(exposed))
-
-
-def worker_pool(options: GradeOptions, course_root: Path, db_url: str):
-    """The pool a batch runs on: warm local workers, or a Dask cluster with ``--scheduler``.
-    Entering it starts the workers."""
-    database = sqlite_file(db_url)  # hidden from student code wherever it lives
-    plan = sandbox_plan(course_root, options.sandbox, extra=(database,) if database else ())
-    if options.scheduler:
-        from autograder.execute.dask_pool import DaskPool
-
-        return DaskPool(options.scheduler, plan)
-    from autograder.execute.pool import LocalPool
-
-    return LocalPool([plan] * max(1, options.workers))
+    hidden = set()
+    for name in hidden_packages:
+        folder = package_dir(name)
+        if folder is not None:
+            hidden.add(str(folder))
+    hidden.update(str(Path(p).resolve()) for p in hidden_files if Path(p).exists())
+    return SandboxPlan(namespaces=True, exposed_paths=python_environment(),
+                       hidden_paths=tuple(sorted(hidden)), user_per_job=os.geteuid() == 0)

@@ -9,11 +9,10 @@ import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict
 
-from autograder.execute.isolation import SandboxPlan
 from autograder.execute.job import WORKER_ERROR, ExecutionRecord, Job
 from autograder.execute.protocol import ProtocolError, read_message, write_message
+from autograder.execute.sandbox import SandboxPlan
 
 _PASSED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "VIRTUAL_ENV", "PYTHONPATH", "TMPDIR")
 
@@ -25,8 +24,9 @@ class WorkerError(RuntimeError):
 class Worker:
     """One warm zygote process and the pipes to it."""
 
-    def __init__(self, plan: SandboxPlan):
+    def __init__(self, plan: SandboxPlan, forbidden_modules: tuple[str, ...] = ()):
         self.plan = plan
+        self.forbidden_modules = forbidden_modules
         self.process: subprocess.Popen | None = None
         self.info: dict = {}
 
@@ -39,7 +39,8 @@ class Worker:
         # A minimal environment: whatever the grader's own holds (database passwords, tokens)
         # must not be readable from /proc/self/environ inside the sandbox.
         env = {k: os.environ[k] for k in _PASSED_ENV if k in os.environ}
-        env["AUTOGRADER_SANDBOX_PLAN"] = json.dumps(asdict(self.plan))
+        env["AUTOGRADER_SANDBOX_PLAN"] = json.dumps(self.plan.as_dict())
+        env["AUTOGRADER_FORBIDDEN_MODULES"] = ",".join(self.forbidden_modules)
         env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"})
         self.process = subprocess.Popen(
@@ -48,16 +49,24 @@ class Worker:
         return self
 
     def wait_ready(self) -> Worker:
-        message = read_message(self.process.stdout.fileno())
+        try:
+            message = read_message(self.process.stdout.fileno())
+        except ProtocolError:
+            message = None
         if not message or message.get("t") != "ready":
             self.close()
             raise WorkerError("a grading worker failed to start")
-        if message.get("solutions_loaded"):
+        if message.get("forbidden_loaded"):
             self.close()
-            raise WorkerError("the grading worker imported the reference solution; refusing to "
-                              "run student code next to it")
+            raise WorkerError(f"the grading worker imported {message['forbidden_loaded']}; "
+                              "refusing to run student code next to the checks")
         self.info = message
         return self
+
+    @property
+    def isolation(self) -> dict:
+        """What the worker's sandbox achieved when it started (see zygote.probe_isolation)."""
+        return dict(self.info.get("isolation") or {})
 
     def run(self, job: Job) -> ExecutionRecord:
         """Execute one job; a worker that dies is restarted and the job recorded as failed."""
@@ -92,13 +101,17 @@ class Worker:
 class LocalPool:
     """N warm workers on this machine, fed from one queue."""
 
-    def __init__(self, plans: list[SandboxPlan]):
-        self.plans = plans
+    def __init__(self, plan: SandboxPlan, workers: int, forbidden_modules: tuple[str, ...] = ()):
+        self.plan = plan
+        self.count = max(1, workers)
+        self.forbidden_modules = forbidden_modules
         self.workers: list[Worker] = []
+        self._ready = False
 
     def __enter__(self) -> LocalPool:
         """Start the workers warming up; they become ready while the caller does other work."""
-        self.workers = [Worker(plan).spawn() for plan in self.plans]
+        self.workers = [Worker(self.plan, self.forbidden_modules).spawn()
+                        for _ in range(self.count)]
         self._ready = False
         return self
 
@@ -107,6 +120,11 @@ class LocalPool:
             with ThreadPoolExecutor(len(self.workers)) as waiter:
                 list(waiter.map(Worker.wait_ready, self.workers))
             self._ready = True
+
+    def isolation(self) -> dict:
+        """What the sandbox achieves on this machine (waits for the workers to be warm)."""
+        self._wait_ready()
+        return self.workers[0].isolation
 
     def __exit__(self, *exc) -> None:
         for worker in self.workers:

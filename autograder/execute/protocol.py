@@ -1,26 +1,44 @@
 """Length-prefixed JSON messages over pipes: the only thing that crosses a process boundary.
 
-Messages coming from a sandboxed child are untrusted: readers cap their size and the callers
-validate their fields. Nothing is ever unpickled.
+Messages are strict JSON (no NaN or infinity). Messages coming from a sandbox are untrusted:
+readers cap their size and the callers check every field. Nothing is ever unpickled.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import select
 import struct
+import time
 
 HEADER = struct.Struct(">I")
-#: Largest message accepted from any process (a whole job or record fits well below it).
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+#: Largest message accepted between trusted processes (a whole job or record fits well below).
+MAX_MESSAGE_BYTES = 512 * 1024 * 1024
 
 
 class ProtocolError(Exception):
     """A message was malformed, too large, or the stream ended inside one."""
 
 
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def decode(body: bytes) -> dict:
+    try:
+        message = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ProtocolError(f"a message is not valid JSON ({exc})") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("a message is not a JSON object")
+    return message
+
+
 def encode(message: dict) -> bytes:
-    body = json.dumps(message, separators=(",", ":"), allow_nan=True).encode("utf-8")
+    body = json.dumps(message, separators=(",", ":"), allow_nan=False,
+                      ensure_ascii=True).encode("ascii")
     return HEADER.pack(len(body)) + body
 
 
@@ -29,6 +47,32 @@ def write_message(fd: int, message: dict) -> None:
     while data:
         written = os.write(fd, data)
         data = data[written:]
+
+
+def send_before(fd: int, message: dict, deadline: float) -> bool:
+    """Write a message to a non-blocking pipe, giving up at ``deadline`` (monotonic); False if
+    the reader did not take it in time or is gone."""
+    data = memoryview(encode(message))
+    while data:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        try:
+            _, ready, _ = select.select([], [fd], [], remaining)
+        except InterruptedError:
+            continue
+        if not ready:
+            continue
+        try:
+            written = os.write(fd, data[:1 << 16])
+        except BlockingIOError:
+            continue
+        except OSError as exc:
+            if exc.errno in (errno.EPIPE, errno.EBADF):
+                return False
+            raise
+        data = data[written:]
+    return True
 
 
 def read_exactly(fd: int, size: int) -> bytes | None:
@@ -46,7 +90,7 @@ def read_exactly(fd: int, size: int) -> bytes | None:
 
 
 def read_message(fd: int, max_bytes: int = MAX_MESSAGE_BYTES) -> dict | None:
-    """Read one message; None at a clean end of stream."""
+    """Read one message (blocking); None at a clean end of stream."""
     header = read_exactly(fd, HEADER.size)
     if header is None:
         return None
@@ -56,13 +100,7 @@ def read_message(fd: int, max_bytes: int = MAX_MESSAGE_BYTES) -> dict | None:
     body = read_exactly(fd, size)
     if body is None:
         raise ProtocolError("the stream ended before a message body")
-    try:
-        message = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError(f"a message is not valid JSON ({exc})") from None
-    if not isinstance(message, dict):
-        raise ProtocolError("a message is not a JSON object")
-    return message
+    return decode(body)
 
 
 class MessageBuffer:
@@ -78,16 +116,16 @@ class MessageBuffer:
         while len(self.data) >= HEADER.size:
             (size,) = HEADER.unpack(self.data[:HEADER.size])
             if size > self.max_bytes:
-                raise ProtocolError(f"a message of {size} bytes is over the limit")
+                raise ProtocolError(f"a message of {size} bytes is over the limit of "
+                                    f"{self.max_bytes}")
             if len(self.data) < HEADER.size + size:
                 break
             body = bytes(self.data[HEADER.size:HEADER.size + size])
             del self.data[:HEADER.size + size]
-            try:
-                message = json.loads(body.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                raise ProtocolError("a message from the notebook process is not JSON") from None
-            if not isinstance(message, dict):
-                raise ProtocolError("a message from the notebook process is not an object")
-            messages.append(message)
+            messages.append(decode(body))
         return messages
+
+    @property
+    def pending(self) -> bool:
+        """Part of a message has arrived and the rest not yet."""
+        return bool(self.data)

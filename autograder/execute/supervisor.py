@@ -1,13 +1,24 @@
-"""Runs one job: forks the sandboxed child, enforces limits from outside, returns a record.
+"""Runs one job, notebook by notebook, from outside the sandbox, and builds its record.
 
-Timeouts are enforced here, by SIGKILL to the child's whole process group (and, as root, to every
-process of the sandbox user), so a student cannot catch, ignore or outlive them. Whatever the
-child reported before it stopped is kept: cells that ran keep their outputs and points.
+For each notebook the supervisor forks a sandbox (:mod:`.runner`), puts it in the job's control
+group, sends it the files, and then drives it one cell at a time. It alone decides which cell
+runs next and how long it may take; the notebook process only answers. Every answer must be the
+one the plan expects next (``done`` for the cell just sent, with its probes' observations), and
+every field is checked. Anything else (an unexpected, malformed, oversized or late message, a
+process that dies) ends the notebook as the submission's own failure: the cells answered so far
+keep their results, the others have none, and a test cell without a result scores nothing.
+
+Time is measured here, never taken from the sandbox. A cell over its limit is interrupted as
+nbgrader interrupts it (SIGINT, a ``CellTimeoutError`` output, then the next cell); one that does
+not stop within the grace period, or a notebook over its own limit, is killed with its whole
+PID namespace.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import base64
+import contextlib
+import math
 import os
 import select
 import shutil
@@ -16,254 +27,436 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from autograder.checks.observe import Observation
-from autograder.execute import isolation
-from autograder.execute.child import run_child
+from autograder.execute import sandbox
+from autograder.execute.cgroups import Cgroups
 from autograder.execute.job import (
     COMPLETED,
     DIED,
+    OUT_OF_MEMORY,
     OUTPUT_LIMIT,
     PROTOCOL,
     TIMEOUT,
     WORKER_ERROR,
     CellResult,
+    CellTask,
     ExecutionRecord,
     Job,
+    Limits,
+    NotebookRecord,
+    NotebookTask,
     clean_output,
 )
-from autograder.execute.protocol import MessageBuffer, ProtocolError
+from autograder.execute.observe import Observation
+from autograder.execute.protocol import MessageBuffer, ProtocolError, send_before
+from autograder.execute.runner import run_sandbox_process
 from autograder.execute.shell import GradingShell
 
-#: Slack on top of the output limit for JSON framing and observations.
-PROTOCOL_SLACK = 8 * 1024 * 1024
+#: Seconds the sandbox may take to start (mounts, files) before the grader gives up on it.
+SETUP_TIMEOUT = 60.0
+#: Bytes one reply may carry beyond the cell's output budget: the probes' observations.
+OBSERVATION_BUDGET = 64 * 1024 * 1024
+#: Most outputs one cell may report.
+MAX_OUTPUTS = 10_000
+_DONE_FIELDS = {"t", "i", "outputs", "n", "s", "obs"}
 
 
-def _prepare_scratch(job: Job, plan: isolation.SandboxPlan) -> str:
-    scratch = tempfile.mkdtemp(prefix="autograder-job-")
-    for name, data in job.files.items():
-        target = os.path.realpath(os.path.join(scratch, name))
-        if not target.startswith(scratch + os.sep):
-            continue  # a path that escapes the scratch directory
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(data)
-    if plan.uid is not None:
-        for root, dirs, files in os.walk(scratch):
-            for name in dirs + files:
-                os.lchown(os.path.join(root, name), plan.uid, plan.gid)
-        os.chown(scratch, plan.uid, plan.gid)
-    os.chmod(scratch, 0o700)
-    return scratch
+class Violation(Exception):
+    """The notebook process broke the protocol: the submission's own failure."""
 
 
-def _describe_exit(status: int) -> str:
+def timeout_output(limit: float) -> dict:
+    return {"output_type": "error", "ename": "CellTimeoutError", "evalue": "",
+            "traceback": [f"CellTimeoutError: the cell ran longer than {limit:g} s and was "
+                          "interrupted"]}
+
+
+def describe_exit(status: int | None, out_of_memory: bool, memory_mb: int) -> tuple[str, str]:
+    """(status, reason) for a notebook process that ended before the plan did."""
+    if out_of_memory:
+        return OUT_OF_MEMORY, (f"the notebook used more than the {memory_mb} MiB memory limit "
+                               "and was stopped")
+    if status is None:
+        return DIED, "the notebook process stopped early"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
         if sig == signal.SIGXCPU:
-            return "the notebook used up its CPU time limit"
-        return f"the notebook process was killed by {name} (out of memory, or a crash)"
-    return f"the notebook process exited early with status {os.WEXITSTATUS(status)}"
+            return TIMEOUT, "the notebook used up its CPU time limit"
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
+        return DIED, f"the notebook process was killed by {name} (out of memory, or a crash)"
+    return DIED, f"the notebook process exited early with status {os.WEXITSTATUS(status)}"
 
 
-class _Collector:
-    """Builds the record from the child's messages, validating each one."""
+class NotebookRun:
+    """The conversation with one notebook's sandbox."""
 
-    def __init__(self, job: Job):
-        self.job = job
-        self.cell_indices = {c.index for c in job.cells}
-        self.probe_plan = {c.grade_id: {t.id for t in c.probes} for c in job.cells if c.probes}
-        self.record = ExecutionRecord(status=COMPLETED)
-        self.current: int | None = None
-        self.current_started = 0.0
-        self.ended = False
+    def __init__(self, task: NotebookTask, limits: Limits, cmd_fd: int, result_fd: int,
+                 control_fd: int, pid: int, started: float):
+        self.task = task
+        self.limits = limits
+        self.cmd_fd = cmd_fd
+        self.result_fd = result_fd
+        self.control_fd = control_fd
+        self.pid = pid
+        self.started = started
+        self.deadline = started + limits.notebook_timeout
+        self.record = NotebookRecord(task.name)
+        self.buffer = MessageBuffer(limits.cell_output_bytes + OBSERVATION_BUDGET)
+        self.control = MessageBuffer(1 << 16)
+        self.received = 0
+        #: The notebook process's wait status, once the sandbox process reported it.
+        self.exit_status: int | None = None
+        self.exited = False
+        self.pidfd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):
+            self.pidfd = os.pidfd_open(pid)
 
-    def handle(self, message: dict, now: float) -> None:
-        kind = message.get("t")
-        if kind == "hello":
-            self.record.isolation = str(message.get("isolation", ""))[:40]
-        elif kind == "start":
-            index = message.get("i")
-            if index not in self.cell_indices:
-                raise ProtocolError(f"unknown cell {index!r}")
-            self.current, self.current_started = index, now
-        elif kind == "cell":
-            index = message.get("i")
-            if index not in self.cell_indices:
-                raise ProtocolError(f"unknown cell {index!r}")
-            raw = message.get("outputs")
-            outputs = [o for o in (clean_output(x) for x in raw) if o] \
-                if isinstance(raw, list) else []
-            count = message.get("n")
-            self.record.cells[index] = CellResult(
-                index=index, outputs=outputs,
-                execution_count=count if isinstance(count, int) else None,
-                seconds=float(message.get("s") or 0.0))
-            self.current = None
-        elif kind == "probe":
-            grade_id = message.get("g")
-            expected = self.probe_plan.get(grade_id)
-            if expected is None or not isinstance(message.get("obs"), list):
-                raise ProtocolError("unexpected observations")
-            observations = {}
-            for data in message["obs"]:
-                obs = Observation.from_dict(data)
-                if obs.trial_id in expected:
-                    observations[obs.trial_id] = obs
-            self.record.observations[grade_id] = observations
-        elif kind == "end":
-            self.ended = True
-            rss = message.get("rss_mb")
-            self.record.max_rss_mb = float(rss) if isinstance(rss, (int, float)) else 0.0
-        elif kind == "fatal":
-            reason = str(message.get("reason", ""))[:500]
-            if self.record.isolation:  # the notebook was running: its own fault
-                self.record.status = DIED
-                self.record.reason = "the notebook process failed: " + reason
-            else:  # the sandbox could not be set up: the grader's fault, not the student's
-                self.record.status = WORKER_ERROR
-                self.record.reason = "the grader could not set up the sandbox: " + reason
-        else:
-            raise ProtocolError(f"unknown message {kind!r}")
-
-
-def job_plan(plan: isolation.SandboxPlan) -> isolation.SandboxPlan:
-    """The plan of this job: as root, a user id of its own (100000 + this supervisor's pid), so
-    cleaning up after it can never touch another job's processes."""
-    if plan.uid is not None and plan.uid < 0:
-        uid = 100000 + os.getpid()
-        return dataclasses.replace(plan, uid=uid, gid=uid)
-    return plan
-
-
-def run_job(job: Job, plan: isolation.SandboxPlan, shell: GradingShell, baseline_bytes: int,
-            deliver: Callable[[ExecutionRecord], None]) -> None:
-    """Execute ``job`` in a sandboxed child of this process; ``deliver`` gets the record as soon
-    as it is complete, before the (slower) cleanup of processes and files."""
-    started = time.monotonic()
-    plan = job_plan(plan)
-    isolation.set_child_subreaper()
-    scratch = _prepare_scratch(job, plan)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        run_child(job, write_fd, scratch, plan, shell, baseline_bytes)  # never returns
-    os.close(write_fd)
-    collector = _Collector(job)
-    try:
-        pidfd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        pidfd = None
-    delivered = False
-    try:
-        status = _collect(job, collector, read_fd, pid, pidfd, started)
-        record = collector.record
-        if record.status == COMPLETED:
-            record.status = status
-        exit_status = None
-        if record.status != COMPLETED:  # stop it now: the reason may be in its exit status
-            _stop(pid)
-            exit_status = _reap(pid)
-        if record.status == DIED and not record.reason:
-            record.reason = _describe_exit(exit_status) if exit_status is not None else \
-                "the notebook process stopped early"
-        if record.status != COMPLETED:
-            record.stopped_at = collector.current
-        record.seconds = time.monotonic() - started
-        deliver(record)
-        delivered = True
-    finally:
-        _stop(pid)
-        _reap(pid)
-        if isolation.has_children():  # something escaped the process group: sweep for it
-            isolation.kill_descendants(pid)
-            if plan.uid is not None:
-                isolation.kill_user_processes(plan.uid)
-            _reap(pid)
-        os.close(read_fd)
-        if pidfd is not None:
-            os.close(pidfd)
-        shutil.rmtree(scratch, ignore_errors=True)
-        if not delivered:
-            raise RuntimeError("the supervisor failed before it had a record")
-
-
-def _stop(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _collect(job: Job, collector: _Collector, read_fd: int, pid: int, pidfd: int | None,
-             started: float) -> str:
-    """Read the child's messages until it ends, dies, or breaks a limit; return the status."""
-    limits = job.limits
-    buffer = MessageBuffer(limits.output_bytes + PROTOCOL_SLACK)
-    received = 0
-    while True:
-        now = time.monotonic()
-        deadline = started + limits.total_timeout
-        if collector.current is not None:
-            deadline = min(deadline, collector.current_started + limits.cell_timeout)
-        if now >= deadline:
-            if collector.current is not None and \
-                    now >= collector.current_started + limits.cell_timeout:
-                collector.record.reason = (
-                    f"a cell ran longer than the {limits.cell_timeout:g} s cell time limit "
-                    "and was stopped")
+    def signal(self, sig: int) -> None:
+        """Signal the notebook process (through a pidfd: never a recycled process id)."""
+        if self.exited:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
+            if self.pidfd is not None:
+                signal.pidfd_send_signal(self.pidfd, sig)
             else:
-                collector.record.reason = (f"the notebook ran longer than the "
-                                           f"{limits.total_timeout:g} s limit and was stopped")
-            return TIMEOUT
-        watched = [read_fd] + ([pidfd] if pidfd is not None else [])
-        ready, _, _ = select.select(watched, [], [], min(deadline - now,
-                                                          0.25 if pidfd is None else 60))
-        if read_fd in ready:
-            chunk = os.read(read_fd, 1 << 20)
-            if not chunk:
-                return COMPLETED if collector.ended else DIED
-            received += len(chunk)
-            if received > limits.output_bytes + PROTOCOL_SLACK:
-                collector.record.reason = "the notebook produced more output than allowed"
-                return OUTPUT_LIMIT
+                os.kill(self.pid, sig)
+
+    def _read_control(self) -> None:
+        chunk = os.read(self.control_fd, 1 << 16)
+        messages = self.control.feed(chunk) if chunk else []
+        for message in messages:
+            if message.get("t") == "exited" and type(message.get("status")) is int:
+                self.exit_status = message["status"]
+        self.exited = True
+
+    # -- waiting for the one message expected next --------------------------------------------
+    def _receive(self, until: float) -> dict | None:
+        """The next message, or None when ``until`` passed. Raises Violation for garbage and
+        ChildProcessError when the notebook process is gone."""
+        while True:
+            remaining = until - time.monotonic()
+            if remaining <= 0:
+                return None
             try:
-                for message in buffer.feed(chunk):
-                    collector.handle(message, time.monotonic())
-            except (ProtocolError, ValueError, TypeError, KeyError) as exc:
-                collector.record.reason = f"the notebook process sent garbage ({exc})"
-                return PROTOCOL
-            if collector.ended:
-                return COMPLETED
-        elif (pidfd is not None and pidfd in ready) or (pidfd is None and _exited(pid)):
-            # The child is gone; read whatever it wrote before dying.
-            while select.select([read_fd], [], [], 0)[0]:
-                chunk = os.read(read_fd, 1 << 20)
+                ready, _, _ = select.select([self.result_fd, self.control_fd], [], [],
+                                            remaining)
+            except InterruptedError:
+                continue
+            if self.result_fd in ready:
+                chunk = os.read(self.result_fd, 1 << 20)
                 if not chunk:
-                    break
+                    raise ChildProcessError("the notebook process closed its channel")
+                self.received += len(chunk)
+                if self.received > self.limits.output_bytes + OBSERVATION_BUDGET * 4:
+                    raise _OutputLimit()
                 try:
-                    for message in buffer.feed(chunk):
-                        collector.handle(message, time.monotonic())
-                except (ProtocolError, ValueError, TypeError, KeyError):
+                    messages = self.buffer.feed(chunk)
+                except ProtocolError as exc:
+                    raise Violation(str(exc)) from None
+                if len(messages) > 1 or (messages and self.buffer.pending):
+                    raise Violation("it sent a message the grader did not ask for")
+                if messages:
+                    return messages[0]
+            elif self.control_fd in ready:
+                self._read_control()
+                # Gone: take whatever it wrote before it died.
+                while select.select([self.result_fd], [], [], 0)[0]:
+                    chunk = os.read(self.result_fd, 1 << 20)
+                    if not chunk:
+                        break
+                    try:
+                        messages = self.buffer.feed(chunk)
+                    except ProtocolError:
+                        break
+                    if len(messages) == 1 and not self.buffer.pending:
+                        return messages[0]
                     break
-            return COMPLETED if collector.ended else DIED
+                raise ChildProcessError("the notebook process ended")
+
+    def _send(self, message: dict) -> bool:
+        return send_before(self.cmd_fd, message, min(self.deadline, time.monotonic() + 30))
+
+    # -- checking one reply -------------------------------------------------------------------
+    def _check_done(self, message: dict, cell: CellTask, seconds: float) -> CellResult:
+        if message.get("t") != "done" or set(message) != _DONE_FIELDS:
+            raise Violation(f"it sent {str(message.get('t'))[:20]!r} when the grader expected "
+                            "the end of a cell")
+        if message["i"] != cell.index or type(message["i"]) is not int:
+            raise Violation("it answered for a cell the grader did not run")
+        outputs = message["outputs"]
+        if not isinstance(outputs, list) or len(outputs) > MAX_OUTPUTS:
+            raise Violation("its outputs are not a list")
+        count = message["n"]
+        if count is not None and not (type(count) is int and count >= 0):
+            raise Violation("its execution count is not a number")
+        reported = message["s"]
+        if not isinstance(reported, (int, float)) or isinstance(reported, bool) \
+                or not math.isfinite(reported):
+            raise Violation("its cell time is not a number")
+        raw_obs = message["obs"]
+        if not isinstance(raw_obs, list) or len(raw_obs) != len(cell.probes):
+            raise Violation("it did not return the observations the checks asked for")
+        observations = {}
+        for probe, data in zip(cell.probes, raw_obs, strict=True):
+            try:
+                obs = Observation.from_dict(data)
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+                raise Violation(f"an observation is malformed ({exc})") from None
+            if obs.probe_id != probe.id:
+                raise Violation("an observation belongs to a call the grader did not ask for")
+            observations[probe.id] = obs
+        cleaned = [o for o in (clean_output(x) for x in outputs) if o is not None]
+        return CellResult(index=cell.index, outputs=cleaned, execution_count=count,
+                          seconds=seconds, observations=observations)
+
+    # -- the plan -----------------------------------------------------------------------------
+    def run(self) -> NotebookRecord:
+        record = self.record
+        current: CellTask | None = None
+        try:
+            ready = self._receive(min(self.deadline, time.monotonic() + SETUP_TIMEOUT))
+            if ready is None:
+                return self._stop(WORKER_ERROR, "the sandbox did not start in time", None)
+            if ready != {"t": "ready"}:
+                raise Violation("it did not start as expected")
+            for cell in self.task.cells:
+                current = cell
+                if time.monotonic() >= self.deadline:
+                    return self._notebook_timeout(cell)
+                if not self._send({"t": "run", "i": cell.index, "source": cell.source,
+                                   "probes": [p.as_dict() for p in cell.probes]}):
+                    return self._notebook_timeout(cell) if time.monotonic() >= self.deadline \
+                        else self._stop(PROTOCOL, "the notebook process stopped reading", cell)
+                result = self._run_cell(cell)
+                if result is None:
+                    return record
+                record.cells[cell.index] = result
+            return record
+        except Violation as exc:
+            return self._stop(PROTOCOL, f"the notebook process broke the grading protocol: "
+                                        f"{exc}", current)
+        except _OutputLimit:
+            return self._stop(OUTPUT_LIMIT, "the notebook produced more output than allowed",
+                              current)
+        except ChildProcessError:
+            return self._stop(DIED, "", current)
+
+    def _run_cell(self, cell: CellTask) -> CellResult | None:
+        started = time.monotonic()
+        cell_deadline = started + self.limits.cell_timeout
+        interrupted = False
+        while True:
+            until = min(cell_deadline, self.deadline)
+            message = self._receive(until)
+            if message is not None:
+                result = self._check_done(message, cell, time.monotonic() - started)
+                if interrupted:
+                    result.interrupted = True
+                    result.outputs.append(timeout_output(self.limits.cell_timeout))
+                return result
+            now = time.monotonic()
+            if now >= self.deadline:
+                self._notebook_timeout(cell)
+                return None
+            if not interrupted:  # nbgrader's behaviour: interrupt, then go on
+                interrupted = True
+                self.signal(signal.SIGINT)
+                cell_deadline = now + self.limits.interrupt_grace
+                continue
+            self._stop(TIMEOUT, f"a cell ran longer than the {self.limits.cell_timeout:g} s cell "
+                                "time limit and did not stop when interrupted", cell)
+            return None
+
+    def _notebook_timeout(self, cell: CellTask) -> NotebookRecord:
+        return self._stop(TIMEOUT, f"the notebook ran longer than the "
+                                   f"{self.limits.notebook_timeout:g} s limit and was stopped",
+                          cell)
+
+    def _stop(self, status: str, reason: str, cell: CellTask | None) -> NotebookRecord:
+        self.record.status = status
+        self.record.reason = reason
+        self.record.stopped_at = cell.index if cell is not None else None
+        return self.record
+
+    def end(self) -> None:
+        """Kill the notebook process (its PID namespace goes with it) and learn how it ended."""
+        self.signal(signal.SIGKILL)
+        until = time.monotonic() + 10
+        while not self.exited and time.monotonic() < until:
+            if select.select([self.control_fd], [], [], until - time.monotonic())[0]:
+                self._read_control()
+
+    def close(self) -> None:
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
 
 
-def _exited(pid: int) -> bool:
+class _OutputLimit(Exception):
+    pass
+
+
+def _read_control(fd: int, until: float) -> dict | None:
+    buffer = MessageBuffer(1 << 20)
+    while time.monotonic() < until:
+        ready, _, _ = select.select([fd], [], [], until - time.monotonic())
+        if not ready:
+            return None
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return None
+        try:
+            messages = buffer.feed(chunk)
+        except ProtocolError:
+            return None
+        if messages:
+            return messages[0]
+    return None
+
+
+def _reap_strays(namespaces: bool, sandbox_pid: int | None, notebook_pid: int | None) -> None:
+    """Wait for the sandbox process. Without a PID namespace, processes the notebook started
+    may have escaped its process group; as the supervisor is a subreaper, those orphaned are
+    ours now: kill and reap them all."""
+    if not namespaces and notebook_pid is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(notebook_pid, signal.SIGKILL)
+    if sandbox_pid is not None:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(sandbox_pid, 0)
+    while True:
+        try:
+            waited, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if waited == 0:
+            if namespaces:
+                return
+            _kill_children()
+            time.sleep(0.005)
+            continue
+
+
+def _kill_children() -> None:
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry), signal.SIGKILL)
+
+
+def run_notebook(task: NotebookTask, files: dict[str, bytes], limits: Limits,
+                 plan: sandbox.SandboxPlan, shell: GradingShell, baseline_bytes: int,
+                 cgroups: Cgroups | None, uid: int | None, name: str) -> tuple[NotebookRecord,
+                                                                                dict]:
+    """Run one notebook in a sandbox of its own; returns its record and what isolation held."""
+    started = time.monotonic()
+    record, isolation = _run_notebook(task, files, limits, plan, shell, baseline_bytes, cgroups,
+                                      uid, name, started)
+    record.seconds = time.monotonic() - started
+    return record, isolation
+
+
+def _run_notebook(task: NotebookTask, files: dict[str, bytes], limits: Limits,
+                  plan: sandbox.SandboxPlan, shell: GradingShell, baseline_bytes: int,
+                  cgroups: Cgroups | None, uid: int | None, name: str, started: float
+                  ) -> tuple[NotebookRecord, dict]:
+    mountpoint = tempfile.mkdtemp(prefix="autograder-root-")
+    if uid is not None:
+        os.chown(mountpoint, uid, uid)
+    cmd_r, cmd_w = os.pipe()
+    res_r, res_w = os.pipe()
+    ctl_r, ctl_w = os.pipe()
+    group = None
+    pid_a = None
+    isolation: dict = {}
+    run: NotebookRun | None = None
     try:
-        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-    except ChildProcessError:
-        return True
+        if cgroups is not None and cgroups.available:
+            group = cgroups.job(name, limits.memory_mb * 1024 * 1024, limits.max_processes)
+        pid_a = os.fork()
+        if pid_a == 0:
+            for fd in (cmd_w, res_r, ctl_r):
+                os.close(fd)
+            run_sandbox_process(cmd_r, res_w, ctl_w, plan, shell, baseline_bytes, mountpoint)
+        for fd in (cmd_r, res_w, ctl_w):
+            os.close(fd)
+        cmd_r = res_w = ctl_w = -1
+        if group is not None:
+            group.add(pid_a)
+        os.set_blocking(cmd_w, False)
+        setup = {"t": "setup", "limits": limits.as_dict(), "uid": uid, "gid": uid,
+                 "files": {k: base64.b64encode(v).decode("ascii") for k, v in files.items()}}
+        until = time.monotonic() + SETUP_TIMEOUT
+        sent = send_before(cmd_w, setup, until)
+        control = _read_control(ctl_r, until) if sent else None
+        if not control or control.get("t") != "started" or type(control.get("pid")) is not int:
+            reason = str(control.get("reason", ""))[:300] if control else "no answer"
+            record = NotebookRecord(task.name, status=WORKER_ERROR,
+                                    reason=f"the grader could not set up the sandbox: {reason}")
+            return record, {"namespaces": False, "error": reason}
+        isolation = dict(control.get("isolation") or {})
+        isolation["cgroup"] = group is not None
+        isolation["user"] = "own user" if uid is not None else (
+            "user namespace" if isolation.get("user_namespace") else "grader's user")
+        run = NotebookRun(task, limits, cmd_w, res_r, ctl_r, control["pid"], started)
+        record = run.run()
+        with contextlib.suppress(OSError):
+            os.close(cmd_w)  # end of the plan: the notebook process reads end of file and exits
+        cmd_w = -1
+        run.end()
+        if record.status == DIED:
+            oom = group.out_of_memory() if group is not None else False
+            record.status, reason = describe_exit(run.exit_status, oom, limits.memory_mb)
+            record.reason = record.reason or reason
+        if group is not None:
+            record.peak_memory_mb = round(group.peak_memory_mb(), 1)
+        return record, isolation
+    finally:
+        if run is not None:
+            run.end()
+            run.close()
+        if group is not None:
+            group.remove()
+        _reap_strays(bool(isolation.get("namespaces")), pid_a,
+                     run.pid if run is not None else None)
+        for fd in (cmd_r, cmd_w, res_r, res_w, ctl_r, ctl_w):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        shutil.rmtree(mountpoint, ignore_errors=True)
 
 
-def _reap(pid: int) -> int | None:
-    """Wait for the child (if not reaped yet) and collect any other zombies; return the
-    child's wait status."""
-    status = None
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-    isolation.reap_exited_children()
-    return status
+def job_user(plan: sandbox.SandboxPlan) -> int | None:
+    """As root: a user id of this job's own (100000 + this supervisor's pid), so that nothing it
+    leaves can touch another job."""
+    return 100000 + os.getpid() if plan.user_per_job else None
+
+
+def run_job(job: Job, plan: sandbox.SandboxPlan, shell: GradingShell, baseline_bytes: int,
+            cgroups: Cgroups | None, deliver: Callable[[ExecutionRecord], None]) -> None:
+    """Run every notebook of ``job``, each in a fresh sandbox, and deliver the record."""
+    started = time.monotonic()
+    sandbox.set_child_subreaper()
+    uid = job_user(plan)
+    record = ExecutionRecord(status=COMPLETED)
+    for n, task in enumerate(job.notebooks):
+        notebook, isolation = run_notebook(task, job.files, job.limits, plan, shell,
+                                           baseline_bytes, cgroups, uid,
+                                           f"job-{os.getpid()}-{n}")
+        record.notebooks[task.name] = notebook
+        if not record.isolation:
+            record.isolation = isolation
+        if notebook.status == WORKER_ERROR:
+            record.status, record.reason = WORKER_ERROR, notebook.reason
+            break
+        if notebook.status != COMPLETED and record.status == COMPLETED:
+            record.status, record.reason = notebook.status, notebook.reason
+    record.seconds = time.monotonic() - started
+    deliver(record)

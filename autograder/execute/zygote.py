@@ -11,6 +11,7 @@ length-prefixed JSON.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -64,44 +65,101 @@ def _warm_up(shell) -> None:
     ipywidgets.IntSlider(1).close()
 
 
+def probe_isolation(plan, shell, baseline: int, cgroups) -> dict:
+    """Run an empty notebook through the whole sandbox once, in a throwaway process, and say
+    what held: namespaces, a private /proc, a control group, the user it ran as."""
+    from autograder.execute.job import Limits, NotebookTask
+    from autograder.execute.protocol import read_message, write_message
+    from autograder.execute.sandbox import set_child_subreaper
+    from autograder.execute.supervisor import job_user, run_notebook
+
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        try:
+            set_child_subreaper()
+            record, isolation = run_notebook(NotebookTask("probe", []), {}, Limits(), plan,
+                                             shell, baseline, cgroups, job_user(plan),
+                                             f"probe-{os.getpid()}")
+            isolation["status"] = record.status
+            isolation["reason"] = record.reason
+            write_message(write_fd, isolation)
+        except BaseException as exc:
+            write_message(write_fd, {"status": "worker_error", "reason": repr(exc)})
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    try:
+        result = read_message(read_fd) or {"status": "worker_error", "reason": "no answer"}
+    finally:
+        os.close(read_fd)
+        os.waitpid(pid, 0)
+    return result
+
+
 def main() -> int:
     protocol_out = os.dup(1)
     os.dup2(2, 1)  # stray prints from libraries must not corrupt the protocol
-    from autograder.execute import isolation
+    from autograder.execute import cgroups as cgroups_module
     from autograder.execute.protocol import write_message
+    from autograder.execute.sandbox import SandboxPlan
     from autograder.execute.shell import make_shell
 
-    plan_data = json.loads(os.environ.get("AUTOGRADER_SANDBOX_PLAN", "{}"))
-    uid = plan_data.get("uid")  # negative: a user id per job, chosen by its supervisor
-    plan = isolation.SandboxPlan(
-        hidden_paths=tuple(plan_data.get("hidden_paths", ())),
-        exposed_paths=tuple(plan_data.get("exposed_paths", ())), uid=uid, gid=uid,
-        namespaces=bool(plan_data.get("namespaces", True)),
-        hide_all_but_system=bool(plan_data.get("hide_all_but_system", True)))
+    plan = SandboxPlan.from_dict(json.loads(os.environ.get("AUTOGRADER_SANDBOX_PLAN", "{}")))
+    forbidden = [m for m in os.environ.get("AUTOGRADER_FORBIDDEN_MODULES", "").split(",") if m]
     _warm_imports()
     shell = make_shell()
     _warm_up(shell)
+    cgroups = None
+    if plan.namespaces:
+        cgroups_module.remove_stale()
+        cgroups = cgroups_module.Cgroups.detect(str(os.getpid()))
     # Everything loaded so far lives as long as the worker: keep it out of the garbage
     # collector's sight, or a full collection in a job walks (and copies, page by page) the
     # whole inherited heap: about 0.1 s of CPU a time.
     gc.collect()
     gc.freeze()
-    baseline = isolation.address_space_bytes()
+    baseline = address_space_bytes()
+    isolation = probe_isolation(plan, shell, baseline, cgroups)
+    isolation["cgroups"] = cgroups.version if cgroups is not None else 0
+    isolation["cgroups_missing"] = cgroups.missing if cgroups is not None else "sandbox off"
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     write_message(protocol_out, {"t": "ready", "pid": os.getpid(), "rss_mb": rss_mb,
-                                 "solutions_loaded": "solutions" in sys.modules})
-    serve(plan, shell, baseline, protocol_out)
+                                 "forbidden_loaded": [m for m in forbidden if m in sys.modules],
+                                 "isolation": isolation})
+    try:
+        serve(plan, shell, baseline, protocol_out, cgroups)
+    finally:
+        if cgroups is not None:
+            cgroups.remove()
     return 0
 
 
-def serve(plan, shell, baseline: int, protocol_out: int) -> None:
+def address_space_bytes() -> int:
+    """The current process's virtual memory size (the baseline the memory limit adds to)."""
+    with open("/proc/self/statm") as handle:
+        pages = int(handle.read().split()[0])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _reap_exited_children() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def serve(plan, shell, baseline: int, protocol_out: int, cgroups) -> None:
     """Fork a supervisor per job; go on as soon as it has taken the job off stdin.
 
     A supervisor reports through a status pipe when it has read its job ("T") and when it has
     written its record ("R"); it cleans up after that while the next job already runs. One that
     dies between the two gets an error record written for it, so the coordinator never hangs.
     """
-    from autograder.execute import isolation
     from autograder.execute.job import WORKER_ERROR, ExecutionRecord, Job
     from autograder.execute.protocol import read_message, write_message
     from autograder.execute.supervisor import run_job
@@ -119,7 +177,7 @@ def serve(plan, shell, baseline: int, protocol_out: int) -> None:
             if not news:  # died before delivering its record
                 write_message(protocol_out, ExecutionRecord(
                     status=WORKER_ERROR, reason="the job's supervisor died").as_dict())
-        isolation.reap_exited_children()  # supervisors done cleaning up
+        _reap_exited_children()  # supervisors done cleaning up
         if 0 not in ready:
             continue
         status_read, status_write = os.pipe()
@@ -141,7 +199,7 @@ def serve(plan, shell, baseline: int, protocol_out: int) -> None:
                         write_message(protocol_out, record.as_dict())
                         os.write(status_fd, b"R")
 
-                    run_job(job, plan, shell, baseline, deliver)
+                    run_job(job, plan, shell, baseline, cgroups, deliver)
                     code = 0
             except BaseException:
                 traceback.print_exc()
@@ -155,7 +213,14 @@ def serve(plan, shell, baseline: int, protocol_out: int) -> None:
         _, status = os.waitpid(pid, 0)
         # No job left (stdin closed), or the stream broke mid-job: either way this worker is
         # done; the coordinator restarts one if it still needs it.
-        os._exit(0 if os.waitstatus_to_exitcode(status) == EXIT_NO_JOB else 1)
+        if os.waitstatus_to_exitcode(status) == EXIT_NO_JOB:
+            while owing:  # let the last supervisors finish cleaning up
+                pid, fd = owing.popitem()
+                os.close(fd)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+            return
+        os._exit(1)
 
 
 if __name__ == "__main__":

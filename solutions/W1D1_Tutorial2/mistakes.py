@@ -17,7 +17,7 @@ from functools import cache
 import numpy as np
 from scipy import stats
 
-from autograder.checks.calibration import reference_function
+from solutions.W1D1_Tutorial2.calibration import reference_function
 
 
 @dataclass(frozen=True)

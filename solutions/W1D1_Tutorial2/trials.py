@@ -13,6 +13,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
+from autograder.execute.observe import Probe
+
 
 @dataclass(frozen=True)
 class Trial:
@@ -29,6 +31,10 @@ class Trial:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def probe(self) -> Probe:
+        """The call the grader's sandbox makes for this trial."""
+        return Probe(id=self.id, function=self.function, kwargs=dict(self.kwargs), seed=self.seed)
 
     @classmethod
     def from_dict(cls, data: dict) -> Trial:
@@ -68,12 +74,9 @@ PUBLIC_TRIALS: dict[str, tuple[Trial, ...]] = {
     for name in HIDDEN_TRIALS
 }
 
-#: Which function each exercise's test cells grade, by the prefix of their grade_id.
-EXERCISE_FUNCTIONS: dict[str, str] = {"ex1": "lif_neuron", "ex2": "lif_neuron_inh"}
 
-
-def trials_digest(trials: dict[str, tuple[Trial, ...]] = HIDDEN_TRIALS) -> str:
-    """A fingerprint of the hidden trials, stored with the calibration to detect staleness."""
-    payload = json.dumps({k: [t.as_dict() for t in v] for k, v in sorted(trials.items())},
-                         sort_keys=True)
+def trials_digest(function: str) -> str:
+    """A fingerprint of one exercise's hidden trials, stored with its calibration to detect
+    staleness (each exercise has its own: adding one never touches another's)."""
+    payload = json.dumps([t.as_dict() for t in HIDDEN_TRIALS[function]], sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]

@@ -1,10 +1,11 @@
 """Tolerances of the statistical tier, measured by simulating the reference itself.
 
-``python -m autograder calibrate`` runs the reference model of `solutions` many times on every
+``python -m solutions.W1D1_Tutorial2 calibrate`` runs the reference model many times on every
 hidden trial's parameters (with seeds unrelated to the trials' own), and stores, per trial, the
-mean and standard deviation of each statistic of :mod:`autograder.checks.spikestats` and the ISI
-distribution the histogram statistic compares against. The result is committed as
-``calibration.json``; a test fails when it no longer matches the hidden trials.
+mean and standard deviation of each statistic of :mod:`.spikestats` and the ISI distribution the
+histogram statistic compares against. Each exercise has its own file,
+``calibration/<function>.json``: adding or recalibrating an exercise leaves every other
+exercise's tolerances as they are. A test fails when a file no longer matches its trials.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks.spikestats import STATISTICS, raw_statistics, transformed_statistics
-from autograder.checks.trials import HIDDEN_TRIALS, Trial, trials_digest
-from solutions.isi import inter_spike_intervals
+from solutions.W1D1_Tutorial2.isi import inter_spike_intervals
+from solutions.W1D1_Tutorial2.spikestats import (
+    STATISTICS,
+    raw_statistics,
+    transformed_statistics,
+)
+from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, Trial, trials_digest
 
-CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+CALIBRATION_FOLDER = Path(__file__).with_name("calibration")
 DEFAULT_RUNS = 2000
 #: Seeds of calibration runs start here, far from any trial seed.
 SEED_BASE = 10_000_000
@@ -30,9 +35,9 @@ MAX_BINS = 15
 
 
 def reference_function(name: str) -> Callable:
-    import solutions
+    from solutions.W1D1_Tutorial2 import models
 
-    return getattr(solutions, name)
+    return getattr(models, name)
 
 
 def simulate_spike_trains(trial: Trial, runs: int, seed_base: int = SEED_BASE
@@ -102,10 +107,10 @@ def calibrate_trial(trial: Trial, runs: int = DEFAULT_RUNS) -> dict:
     }
 
 
-def calibrate(runs: int = DEFAULT_RUNS, workers: int | None = None,
+def calibrate(function: str, runs: int = DEFAULT_RUNS, workers: int | None = None,
               progress: Callable[[str], None] = print) -> dict:
-    """Calibrate every hidden trial (in parallel processes) and return the whole record."""
-    trials = [t for group in HIDDEN_TRIALS.values() for t in group]
+    """Calibrate every hidden trial of one exercise (in parallel processes)."""
+    trials = HIDDEN_TRIALS[function]
     records = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {t.id: pool.submit(calibrate_trial, t, runs) for t in trials}
@@ -113,28 +118,38 @@ def calibrate(runs: int = DEFAULT_RUNS, workers: int | None = None,
             records[trial_id] = future.result()
             worst = max(s["max_abs_z"] for s in records[trial_id]["stats"].values())
             progress(f"calibrated {trial_id}: {runs} runs, largest |z| seen {worst:.2f}")
-    return {"trials_digest": trials_digest(), "runs": runs, "trials": records}
+    return {"function": function, "trials_digest": trials_digest(function), "runs": runs,
+            "trials": records}
 
 
-def write_calibration(data: dict, path: Path = CALIBRATION_FILE) -> None:
+def calibration_file(function: str) -> Path:
+    return CALIBRATION_FOLDER / f"{function}.json"
+
+
+def write_calibration(data: dict) -> Path:
+    path = calibration_file(data["function"])
     path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    load_calibration.cache_clear()
+    return path
 
 
-@lru_cache(maxsize=1)
-def load_calibration(path: Path = CALIBRATION_FILE) -> dict:
-    """The committed calibration; refuses one made for other hidden trials."""
+@lru_cache(maxsize=8)
+def load_calibration(function: str) -> dict:
+    """An exercise's committed calibration; refuses one made for other hidden trials."""
+    path = calibration_file(function)
     if not path.exists():
-        raise RuntimeError(f"{path} is missing: run `python -m autograder calibrate`")
+        raise RuntimeError(f"{path} is missing: run `python -m solutions.W1D1_Tutorial2 "
+                           f"calibrate {function}`")
     data = json.loads(path.read_text())
-    if data.get("trials_digest") != trials_digest():
-        raise RuntimeError(f"{path} was made for other hidden trials: run "
-                           "`python -m autograder calibrate` and commit the result")
+    if data.get("trials_digest") != trials_digest(function):
+        raise RuntimeError(f"{path} was made for other hidden trials: run `python -m "
+                           f"solutions.W1D1_Tutorial2 calibrate {function}` and commit it")
     return data
 
 
-def n_statistical_tests() -> int:
-    """How many statistics share the false-reject budget of one submission."""
-    return sum(len(group) for group in HIDDEN_TRIALS.values()) * len(STATISTICS)
+def n_statistical_tests(function: str) -> int:
+    """How many statistics share one exercise's false-reject budget."""
+    return len(HIDDEN_TRIALS[function]) * len(STATISTICS)
 
 
 def worst_case_z(data: dict) -> float:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from autograder.checks.context import ReferenceContext
-from autograder.checks.observe import observe
-from autograder.checks.trials import HIDDEN_TRIALS, Trial
-from autograder.checks.verdict import ExerciseVerdict, judge_function, judge_trial
+from solutions.W1D1_Tutorial2.context import ReferenceContext
+from solutions.W1D1_Tutorial2.spiketrain import observe_trial
+from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, Trial
+from solutions.W1D1_Tutorial2.verdict import ExerciseVerdict, judge_function, judge_trial
 
 
 def _context(context: ReferenceContext | None) -> ReferenceContext:
@@ -22,7 +22,7 @@ def _context(context: ReferenceContext | None) -> ReferenceContext:
 def check_function(name: str, func: Callable, context: ReferenceContext | None = None
                    ) -> ExerciseVerdict:
     """Run every hidden trial of exercise function ``name`` on ``func`` and judge them."""
-    observations = {t.id: observe(func, t) for t in HIDDEN_TRIALS[name]}
+    observations = {t.id: observe_trial(func, t) for t in HIDDEN_TRIALS[name]}
     return judge_function(name, observations, _context(context))
 
 
@@ -45,5 +45,5 @@ def check_lif_neuron_inh(func: Callable) -> None:
 def assert_trial_passes(func: Callable, trial: Trial, context: ReferenceContext | None = None
                         ) -> None:
     """One trial as a pytest assertion (for parametrised test sessions)."""
-    verdict = judge_trial(observe(func, trial), trial, _context(context))
+    verdict = judge_trial(observe_trial(func, trial), trial, _context(context))
     assert verdict.passed, verdict.message

@@ -1,8 +1,9 @@
-"""A catalogue of student answers with their expected verdicts.
+"""A catalogue of student answers to the tutorial's exercises, with their expected verdicts.
 
-Used by the test suite (every answer must be classified right), by ``make demo`` (a small sample
-class) and by the benchmarks (a class of a hundred or more). An answer is what a student types in
-place of the exercise's stub: usually the ``dv`` line(s), sometimes a whole rewritten function.
+Used by the test suite (every answer must be classified right, directly and through both
+graders), by ``make demo`` (a small sample class) and by the benchmarks (a class of a hundred or
+more). An answer is what a student types in place of the exercise's stub: usually the ``dv``
+line(s), sometimes a whole rewritten function.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 
 #: The release's stub that a student replaces (written by ClearSolutions.code_stub).
-STUB = re.compile(r"^(?P<indent>[ \t]*)# TODO: compute dv.*\n(?:[ \t]*raise NotImplementedError\(.*"
-                  r"\)\n)(?:[ \t]*dv = \.\.\.)$", re.M)
+STUB = re.compile(r"^(?P<indent>[ \t]*)# TODO: write your answer here.*\n"
+                  r"[ \t]*raise NotImplementedError\(.*\)$", re.M)
+#: The stub's lines, as a student who left it in submits them.
+STUB_LINES = ('# TODO: write your answer here (see the exercise above), then delete the next '
+              'line\nraise NotImplementedError("Exercise: write your answer here")')
 
 EXERCISE_CELLS = {"lif_neuron": "ex1_lif_neuron", "lif_neuron_inh": "ex2_lif_neuron_inh"}
 
@@ -256,9 +260,7 @@ ANSWERS: tuple[Answer, ...] = (
     _bad(E1, "the squared input", "dv = alpha * exc[i] ** 2"),
     _bad(E1, "fresh draws and no alpha", "dv = np.random.poisson(rate)"),
     _bad(E1, "fresh draws with a doubled rate", "dv = alpha * np.random.poisson(2 * rate)"),
-    _bad(E1, "the stub left in",
-         'raise NotImplementedError("Exercise: compute the change in membrane potential")\n'
-         "dv = ..."),
+    _bad(E1, "the stub left in", STUB_LINES),
     _bad(E1, "the placeholder left in", "dv = ..."),
     _bad(E1, "a name error", "dv = alpha * excitation[i]"),
     _bad(E1, "reset by subtraction",
@@ -360,9 +362,7 @@ ANSWERS: tuple[Answer, ...] = (
     _bad(E2, "fresh draws without the leak",
          "dv = alpha * (np.random.poisson(exc_rate) - np.random.poisson(inh_rate))"),
     _bad(E2, "leak without v", "dv = -beta * v + alpha * (exc[i] - inh[i])"),
-    _bad(E2, "the stub left in",
-         'raise NotImplementedError("Exercise: compute the change in membrane potential")\n'
-         "dv = ..."),
+    _bad(E2, "the stub left in", STUB_LINES),
     _bad(E2, "the placeholder left in", "dv = ..."),
     _bad(E2, "reset by subtraction", whole=_LIST_V_2.replace("v[i] = 0.0", "v[i] -= 1"),
          mistake="reset_by_subtraction"),

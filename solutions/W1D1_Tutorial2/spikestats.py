@@ -10,10 +10,10 @@ over random streams is close to normal:
   ISI histogram and the reference's ISI distribution (one-sided: only "too far" fails).
 
 Their mean, standard deviation and skewness come from simulating the reference itself
-(:mod:`autograder.checks.calibration`). The acceptance range of a statistic is the central part of
+(:mod:`.calibration`). The acceptance range of a statistic is the central part of
 a Pearson type III (skewed gamma) distribution with those moments, with the skewness widened by
 ``SKEW_MARGIN`` towards the heavier tail and the standard deviation by ``SD_INFLATION``; its tail
-probability is chosen so that a correct model fails any statistic of any trial of a submission
+probability is chosen so that a correct model fails any statistic of any trial of one exercise
 with probability at most ``FALSE_REJECT_BUDGET`` (Bonferroni split). See
 docs/how-grading-works.md.
 """
@@ -27,9 +27,9 @@ from functools import lru_cache
 import numpy as np
 from scipy import stats as scipy_stats
 
-from solutions.isi import inter_spike_intervals
+from solutions.W1D1_Tutorial2.isi import inter_spike_intervals
 
-#: The probability with which a correct submission may fail the statistical tier.
+#: The probability with which a correct answer to one exercise may fail the statistical tier.
 FALSE_REJECT_BUDGET = 1e-6
 #: Widening of the simulated standard deviations, for their sampling error (under 5% at 99.9%
 #: confidence with 2000 runs).

@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder.checks.calibration import n_statistical_tests
-from autograder.checks.context import ReferenceContext
-from autograder.checks.mistakes import MISTAKES, Mistake
-from autograder.checks.observe import Observation
-from autograder.checks.spikestats import (
+from solutions.W1D1_Tutorial2.calibration import n_statistical_tests
+from solutions.W1D1_Tutorial2.context import ReferenceContext
+from solutions.W1D1_Tutorial2.mistakes import MISTAKES, Mistake
+from solutions.W1D1_Tutorial2.spikestats import (
     StatisticResult,
     compare_statistics,
     critical_z,
@@ -31,14 +30,15 @@ from autograder.checks.spikestats import (
     raw_statistics,
     transformed_statistics,
 )
-from autograder.checks.structure import (
+from solutions.W1D1_Tutorial2.spiketrain import SpikeTrain
+from solutions.W1D1_Tutorial2.structure import (
     VALUE_TOLERANCE,
     Finding,
     input_in_whole_spikes,
     reset_after_spikes,
     returned_values,
 )
-from autograder.checks.trials import HIDDEN_TRIALS, Trial
+from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, Trial
 
 
 @dataclass
@@ -128,7 +128,7 @@ class ExerciseVerdict:
         }
 
 
-def same_spike_train(obs: Observation, ref: Observation) -> bool:
+def same_spike_train(obs: SpikeTrain, ref: SpikeTrain) -> bool:
     """Same spike times and the same voltage trace, up to rounding."""
     if obs.v is None or ref.v is None or obs.spike_times is None or ref.spike_times is None:
         return False
@@ -137,7 +137,7 @@ def same_spike_train(obs: Observation, ref: Observation) -> bool:
             and bool(np.allclose(obs.v, ref.v, rtol=0, atol=VALUE_TOLERANCE, equal_nan=True)))
 
 
-def first_divergence(obs: Observation, ref: Observation) -> str | None:
+def first_divergence(obs: SpikeTrain, ref: SpikeTrain) -> str | None:
     """Where v leaves the reference's trace when both drew the same random inputs."""
     if obs.v is None or ref.v is None or obs.v.shape != ref.v.shape:
         return None
@@ -149,7 +149,7 @@ def first_divergence(obs: Observation, ref: Observation) -> str | None:
             f"(yours: {obs.v[step]:.6g}, expected: {ref.v[step]:.6g}).")
 
 
-def judge_trial(obs: Observation, trial: Trial, context: ReferenceContext,
+def judge_trial(obs: SpikeTrain, trial: Trial, context: ReferenceContext,
                 n_tests: int | None = None) -> TrialVerdict:
     """Judge one trial; see the module docstring for the tiers."""
     finding = returned_values(obs, trial)
@@ -166,7 +166,8 @@ def judge_trial(obs: Observation, trial: Trial, context: ReferenceContext,
         return TrialVerdict(trial, False, "failed", finding=finding, divergence=divergence,
                             raw=raw)
     calibration = context.calibration_for(trial)
-    results = compare_statistics(obs.spike_times, calibration, n_tests or n_statistical_tests())
+    results = compare_statistics(obs.spike_times, calibration,
+                                 n_tests or n_statistical_tests(trial.function))
     if all(r.passed for r in results):
         return TrialVerdict(trial, True, "statistical", statistics=results, raw=raw)
     detail = ("Its spike statistics are outside the range of the reference model: "
@@ -175,12 +176,12 @@ def judge_trial(obs: Observation, trial: Trial, context: ReferenceContext,
                         divergence=divergence, raw=raw)
 
 
-def judge_function(function: str, observations: dict[str, Observation],
+def judge_function(function: str, observations: dict[str, SpikeTrain],
                    context: ReferenceContext) -> ExerciseVerdict:
     """Judge every hidden trial of one exercise function, then name the mistake if it fails."""
     verdicts = []
     for trial in HIDDEN_TRIALS[function]:
-        obs = observations.get(trial.id) or Observation(
+        obs = observations.get(trial.id) or SpikeTrain(
             trial_id=trial.id, error="the trial did not run (the notebook stopped before it)")
         verdicts.append(judge_trial(obs, trial, context))
     verdict = ExerciseVerdict(function, verdicts)
@@ -189,7 +190,7 @@ def judge_function(function: str, observations: dict[str, Observation],
     return verdict
 
 
-def match_mistake(function: str, observations: dict[str, Observation],
+def match_mistake(function: str, observations: dict[str, SpikeTrain],
                   context: ReferenceContext) -> tuple[Mistake | None, bool]:
     """The known mistake the student's trials resemble most, and whether exactly (same seed)."""
     trials = [t for t in HIDDEN_TRIALS[function] if t.id in observations]
@@ -208,7 +209,7 @@ def match_mistake(function: str, observations: dict[str, Observation],
     if not usable:
         return None, False
     # Approximate: the same structural problem and the closest spike statistics.
-    n_tests = n_statistical_tests()
+    n_tests = n_statistical_tests(function)
     z_crit = critical_z(n_tests, one_sided=False)
     best, best_distance = None, math.inf
     for mistake in candidates:
@@ -229,12 +230,12 @@ def match_mistake(function: str, observations: dict[str, Observation],
     return None, False
 
 
-def _structure_key(obs: Observation, trial: Trial) -> str | None:
+def _structure_key(obs: SpikeTrain, trial: Trial) -> str | None:
     finding = reset_after_spikes(obs, trial) or input_in_whole_spikes(obs, trial)
     return finding.key if finding else None
 
 
-def _statistics_distance(obs: Observation, mutant: Observation, trial: Trial,
+def _statistics_distance(obs: SpikeTrain, mutant: SpikeTrain, trial: Trial,
                          context: ReferenceContext) -> float:
     """Largest difference between two spike trains' statistics, in reference standard deviations.
 

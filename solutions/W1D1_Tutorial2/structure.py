@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.checks.observe import Observation
-from autograder.checks.trials import Trial
+from solutions.W1D1_Tutorial2.spiketrain import SpikeTrain
+from solutions.W1D1_Tutorial2.trials import Trial
 
 #: Slack for floating-point rounding in a student's arithmetic.
 VALUE_TOLERANCE = 1e-9
@@ -28,7 +28,7 @@ class Finding:
     message: str
 
 
-def returned_values(obs: Observation, trial: Trial, *, require_tuple: bool = False
+def returned_values(obs: SpikeTrain, trial: Trial, *, require_tuple: bool = False
                     ) -> Finding | None:
     """The call worked and returned `v` (one finite value per step) and valid spike times."""
     name = trial.function
@@ -68,7 +68,7 @@ def _call(trial: Trial) -> str:
     return "(" + ", ".join(f"{k}={v}" for k, v in trial.kwargs.items()) + ")"
 
 
-def reset_after_spikes(obs: Observation, trial: Trial) -> Finding | None:
+def reset_after_spikes(obs: SpikeTrain, trial: Trial) -> Finding | None:
     """v is exactly 0 at every spike (the reset) and never above 1 otherwise (the threshold)."""
     v = obs.v
     spikes = obs.spike_times.astype(int)
@@ -90,7 +90,7 @@ def reset_after_spikes(obs: Observation, trial: Trial) -> Finding | None:
     return None
 
 
-def input_in_whole_spikes(obs: Observation, trial: Trial) -> Finding | None:
+def input_in_whole_spikes(obs: SpikeTrain, trial: Trial) -> Finding | None:
     """Between spikes, the input term of each update is alpha times a whole number of spikes.
 
     For `lif_neuron` the update is v[i] - v[i-1] = alpha * k with k >= 0; for `lif_neuron_inh`

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks.observe import Observation
-from autograder.checks.structure import Finding, returned_values
-from autograder.checks.trials import PUBLIC_TRIALS
+from solutions.W1D1_Tutorial2.spiketrain import SpikeTrain
+from solutions.W1D1_Tutorial2.structure import Finding, returned_values
+from solutions.W1D1_Tutorial2.trials import PUBLIC_TRIALS
 
 
-def judge_public(function: str, observations: dict[str, Observation]) -> Finding | None:
+def judge_public(function: str, observations: dict[str, SpikeTrain]) -> Finding | None:
     """None when every public self-check passes, else the first failure."""
     for trial in PUBLIC_TRIALS[function]:
         obs = observations.get(trial.id)

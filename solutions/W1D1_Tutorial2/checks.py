@@ -1,0 +1,69 @@
+"""The trusted checks of the tutorial's two exercises, as the grader's plug-in sees them.
+
+* :class:`HiddenModelCheck` judges an exercise's hidden test cell: the student's function on the
+  hidden trials, compared with the reference (:mod:`.verdict`), the mistake named if it is a
+  known one.
+* :class:`SelfCheckMirror` re-judges an exercise's public self-check cell from the values the
+  student's function returned for the calls the notebook's ``self_check`` makes (:mod:`.public`),
+  so that a rigged ``self_check`` in the student's process earns nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from autograder.execute.observe import Observation, Probe
+from autograder.plugins import TrustedCheck, Verdict
+from solutions.W1D1_Tutorial2.context import shared_context
+from solutions.W1D1_Tutorial2.public import judge_public
+from solutions.W1D1_Tutorial2.spiketrain import from_observation
+from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, PUBLIC_TRIALS
+from solutions.W1D1_Tutorial2.verdict import judge_function
+
+
+class HiddenModelCheck(TrustedCheck):
+    """The hidden checks of one exercise function."""
+
+    hidden = True
+
+    def __init__(self, function: str):
+        self.function = function
+        self.functions = (function,)
+        self.title = f"hidden checks of {function} against the reference"
+
+    def probes(self) -> list[Probe]:
+        return [t.probe() for t in HIDDEN_TRIALS[self.function]]
+
+    def prepare(self) -> None:
+        shared_context().warm_up([self.function], with_mutants=False)
+
+    def judge(self, observations: Mapping[str, Observation]) -> Verdict:
+        trains = {t.id: from_observation(observations[t.id], t.id)
+                  for t in HIDDEN_TRIALS[self.function] if t.id in observations}
+        verdict = judge_function(self.function, trains, shared_context())
+        return Verdict(passed=verdict.passed, message=verdict.render(),
+                       label=verdict.mistake.key if verdict.mistake else None,
+                       label_text=verdict.mistake.description if verdict.mistake else None,
+                       data=verdict.summary())
+
+
+class SelfCheckMirror(TrustedCheck):
+    """The notebook's public self-checks of one function, re-judged outside its process."""
+
+    hidden = False
+
+    def __init__(self, function: str):
+        self.function = function
+        self.functions = (function,)
+        self.title = f"self-checks of {function}, re-judged by the grader"
+
+    def probes(self) -> list[Probe]:
+        return [t.probe() for t in PUBLIC_TRIALS[self.function]]
+
+    def judge(self, observations: Mapping[str, Observation]) -> Verdict:
+        trains = {t.id: from_observation(observations[t.id], t.id)
+                  for t in PUBLIC_TRIALS[self.function] if t.id in observations}
+        finding = judge_public(self.function, trains)
+        if finding is None:
+            return Verdict(passed=True, message="")
+        return Verdict(passed=False, message=finding.message, label=None)
