@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from textwrap import dedent
 
-from traitlets import Bool, Float, Integer, List, Unicode
+from traitlets import Bool, Float, Integer, List, TraitError, Unicode, validate
 from traitlets.config import Config, Configurable, PyFileConfigLoader
 
 from autograder.errors import GraderError
@@ -66,6 +66,14 @@ class Autograder(Configurable):
     max_cells = Integer(2000, help="Cells a submitted notebook may have.").tag(config=True)
     max_files = Integer(1000, help="Files a submission folder may hold.").tag(config=True)
 
+    @validate("plugins")
+    def _plugins_are_a_list(self, proposal):
+        value = proposal["value"]
+        if isinstance(value, str) or not all(isinstance(v, str) and ":" in v for v in value):
+            raise TraitError("c.Autograder.plugins must be a list of 'package.module:NAME' "
+                             f"strings, like ['solutions.W1D1_Tutorial2:CHECKS'] (got {value!r})")
+        return value
+
 
 def config_paths(root: Path) -> list[Path]:
     """Where ``nbgrader_config.py`` is read from, lowest priority first (nbgrader's order:
@@ -110,7 +118,11 @@ class Settings:
         if not root.is_dir():
             raise GraderError(f"course directory {root} does not exist")
         config = load_config(root, overrides)
-        return cls(root, config, Autograder(config=config))
+        try:
+            options = Autograder(config=config)
+        except TraitError as exc:
+            raise GraderError(f"{root / CONFIG_FILE}: {exc}") from None
+        return cls(root, config, options)
 
     def cell_timeout(self) -> float:
         """Ours when set, else nbgrader's Execute.timeout (None there: the notebook's limit)."""

@@ -226,10 +226,23 @@ class GradebookWriter:
         resources = _resources(submission, notebook_name, self.db_url)
         for step in self.after_execution:
             graded, resources = step(graded, resources)
+        self._reset_task_grades(submission, notebook_name)
         SaveAutoGradesInto(self.gradebook, config=self.config).preprocess(graded, resources)
         if self.has_due_date:
             AssignLatePenalties(config=self.config).preprocess(graded, resources)
         return graded
+
+    def _reset_task_grades(self, submission: Submission, notebook_name: str) -> None:
+        """Task cells are never scored by SaveAutoGrades: an earlier run's zero (a notebook
+        that was missing then) must not outlive a resubmission. Back to what a first
+        ``nbgrader autograde`` leaves: waiting for a grader, unless one graded it already."""
+        notebook = self.gradebook.find_submission_notebook(notebook_name, submission.assignment,
+                                                           submission.student)
+        tasks = {c.name for c in notebook.notebook.task_cells}
+        for grade in notebook.grades:
+            if grade.name in tasks and grade.manual_score is None:
+                grade.auto_score = None
+                grade.needs_manual_grade = True
 
     def record_zero(self, submission: Submission, notebook_name: str) -> dict[str, float]:
         """A notebook that cannot be graded scores 0, as nbgrader scores a missing notebook;

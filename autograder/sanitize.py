@@ -36,11 +36,14 @@ class RestoreFromMaster(OverwriteCells):
         nb, resources = super(OverwriteCells, self).preprocess(nb, resources)
         nb, resources = self.add_missing_grade_cells(nb, resources)
         nb, resources = self.add_missing_task_cells(nb, resources)
+        needs_ids = nb.get("nbformat_minor", 0) >= 5
         for position, cell in enumerate(nb.cells):
-            if "id" not in cell:  # a cell nbgrader added back: plain dicts inside, no id
+            if not isinstance(cell, NotebookNode):  # a cell nbgrader added back: plain dicts
                 cell = nbformat.from_dict(cell)
-                cell["id"] = f"restored-{cell.metadata.nbgrader.grade_id}"
                 nb.cells[position] = cell
+            if needs_ids and "id" not in cell:
+                grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                cell["id"] = f"restored-{grade_id or position}"
         return nb, resources
 
 

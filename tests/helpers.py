@@ -63,10 +63,10 @@ def grade(course_root: Path, *extra: str, timeout: float = 600) -> subprocess.Co
                       cwd=course_root, timeout=timeout)
 
 
-def results(course_root: Path, student: str) -> dict:
+def results(course_root: Path, student: str, assignment: str = ASSIGNMENT) -> dict:
     import json
 
-    path = course_root / "autograded" / student / ASSIGNMENT / "results.json"
+    path = course_root / "autograded" / student / assignment / "results.json"
     return json.loads(path.read_text())
 
 
