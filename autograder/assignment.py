@@ -90,7 +90,8 @@ class Assignment:
         return SubmissionLimits(max_files=self.settings.options.max_files,
                                 max_file_bytes=coursedir.max_file_size * 1024,
                                 max_total_bytes=coursedir.max_dir_size * 1024,
-                                max_cells=self.settings.options.max_cells)
+                                max_cells=self.settings.options.max_cells,
+                                max_notebook_bytes=self.settings.options.max_notebook_mb * 2**20)
 
     def checks_of(self, notebook: str) -> dict[str, TrustedCheck]:
         return {gid: check for (nb, gid), check in self.checks.items() if nb == notebook}

@@ -64,6 +64,7 @@ class Autograder(Configurable):
         Trusted checks of this course, as 'package.module:NAME' of an AssignmentChecks
         declaration (or a list of them). See docs/authoring.md.""")).tag(config=True)
     max_cells = Integer(2000, help="Cells a submitted notebook may have.").tag(config=True)
+    max_notebook_mb = Integer(50, help="Size (MiB) of the largest notebook read.").tag(config=True)
     max_files = Integer(1000, help="Files a submission folder may hold.").tag(config=True)
 
     @validate("plugins")

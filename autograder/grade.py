@@ -241,15 +241,25 @@ class Grader:
     def record_failure(self, submission: Submission, reason: str, started: float
                        ) -> GradeResult:
         """A submission the grader could not grade at all: every test scores 0, with the
-        reason. Nothing is left half-written in the gradebook."""
+        reason. Nothing is left half-written in the gradebook; if the gradebook refuses even
+        the zeros (a student id it cannot store, say), results.json still says why."""
+        tests, notes = [], list(submission.notes)
         self.writer.rollback()
-        self.writer.open_submission(submission)
-        tests = []
-        for name in sorted(self.assignment.master.notebooks):
-            points = self.writer.record_zero(submission, name)
-            tests.extend(TestResult(gid, 0.0, p, reason, False, name, IN_PROCESS)
-                         for gid, p in points.items())
-        result = self._result(submission, tests, list(submission.notes), {"": reason})
+        try:
+            self.writer.open_submission(submission)
+            for name in sorted(self.assignment.master.notebooks):
+                points = self.writer.record_zero(submission, name)
+                tests.extend(TestResult(gid, 0.0, p, reason, False, name, IN_PROCESS)
+                             for gid, p in points.items())
+        except OperationalError:
+            raise
+        except Exception as exc:
+            self.writer.rollback()
+            notes.append(f"not recorded in the gradebook: {first_line(exc)}")
+            tests = [TestResult(gid, 0.0, p, reason, False, name, IN_PROCESS)
+                     for name, points in self.assignment.max_scores().items()
+                     for gid, p in points.items()]
+        result = self._result(submission, tests, notes, {"": reason})
         result.error = reason
         result.seconds = time.monotonic() - started
         folder = self.course.autograded_dir(submission.student, self.name)
@@ -259,7 +269,11 @@ class Grader:
                 self.assignment.master.keep_students, self.course.ignore, {}))
         except OSError as exc:
             result.notes.append(f"autograded/ could not be written: {first_line(exc)}")
-        write_results(folder, result)
+        try:
+            write_results(folder, result)
+        except OSError as exc:
+            self.log(f"{submission.student}: results.json could not be written: "
+                     f"{first_line(exc)}")
         return result
 
     # -- the batch -----------------------------------------------------------------------------
@@ -354,13 +368,18 @@ class Grader:
                 result = self._failure(item.submission, exc, started)
             done(result)
 
-        with GradebookWriter(self.db_url, self.settings.config, self.settings.course_id(),
-                             self.name) as self.writer:
-            for job, record in pool.run(jobs()):
-                handle(job, record, last_try=False)
-            if retries:
-                for job, record in pool.run(iter(retries)):
-                    handle(job, record, last_try=True)
+        try:
+            with GradebookWriter(self.db_url, self.settings.config, self.settings.course_id(),
+                                 self.name) as self.writer:
+                for job, record in pool.run(jobs()):
+                    handle(job, record, last_try=False)
+                if retries:
+                    for job, record in pool.run(iter(retries)):
+                        handle(job, record, last_try=True)
+        except OperationalError as exc:
+            raise GraderError(f"the gradebook stopped answering ({first_line(exc.orig or exc)})"
+                              f"; {len(summary.results)} submission(s) were recorded, run again "
+                              "to grade the rest") from None
 
     def _failure(self, submission: Submission, exc: Exception, started: float) -> GradeResult:
         reason = str(exc) if isinstance(exc, (SubmissionError, GraderRunError)) else \

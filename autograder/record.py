@@ -323,6 +323,9 @@ def write_autograded(target: Path, submission: Submission, source_files: dict[st
             shutil.rmtree(target)
     target.mkdir(parents=True)
     files = dict(submission.other_files(ignore))
+    for reserved in (RESULTS_FILE, RESULTS_FILE + ".tmp"):
+        if files.pop(reserved, None) is not None:
+            notes.append(f"the submitted {reserved} was not copied: the grader writes its own")
     files.update({k: v for k, v in source_files.items()
                   if k not in keep_students or k not in files})
     for rel, data in files.items():

@@ -22,7 +22,7 @@ from tqdm import tqdm  # noqa: E402
 
 from autograder.config import Settings  # noqa: E402
 from autograder.course import Course  # noqa: E402
-from autograder.errors import GraderError  # noqa: E402
+from autograder.errors import GraderError, first_line  # noqa: E402
 from autograder.judge import IN_PROCESS, MANUAL, TRUSTED  # noqa: E402
 from autograder.plugins import load_plugins  # noqa: E402
 from autograder.record import RESULTS_FILE, GradeResult, gradebook_totals  # noqa: E402
@@ -194,9 +194,9 @@ def render_html(data: ClassData, rates: dict[str, float], counts: Counter,
               for name, title in FIGURES.items()]
     parts.append("</div>")
     for title, name, caption in panels:
-        parts.append(f"<h2>{html.escape(title)}</h2><figure><img src='{html.escape(name)}' "
-                     f"alt='{html.escape(title)}'><figcaption>{html.escape(caption)}"
-                     "</figcaption></figure>")
+        image = f"<img src='{html.escape(name)}' alt='{html.escape(title)}'>" if name else ""
+        parts.append(f"<h2>{html.escape(title)}</h2><figure>{image}<figcaption>"
+                     f"{html.escape(caption)}</figcaption></figure>")
     parts.append("<h2>Tests</h2>" + _table(
         ["test", "judged", "full points"],
         [[html.escape(n), html.escape(kinds.get(n, IN_PROCESS)), f"{100 * r:.0f}%"]
@@ -244,7 +244,11 @@ def write_report(settings: Settings, assignment: str, db_url: str | None = None)
     panels = []
     for declaration in load_plugins(settings.options.plugins):
         if declaration.assignment == assignment and declaration.report_panels is not None:
-            panels.extend(declaration.report_panels(data.results, folder))
+            try:
+                panels.extend(declaration.report_panels(data.results, folder))
+            except Exception as exc:  # the course's panel failed: the rest of the report stands
+                panels.append((f"{declaration.origin}: panel not drawn", "",
+                               f"the course's report panel failed: {first_line(exc)}"))
     kinds = {}
     for result in data.results:
         for test in result.tests:

@@ -37,6 +37,7 @@ class SubmissionLimits:
     max_file_bytes: int = 100_000 * 1024
     max_total_bytes: int = 100_000 * 1024
     max_cells: int = 2000
+    max_notebook_bytes: int = 50 * 1024 * 1024
 
 
 @dataclass
@@ -84,7 +85,7 @@ class Submission:
         filename = f"{name}.ipynb"
         if filename in self.oversized:
             raise SubmissionError(f"{filename} is {self.oversized[filename] // 2**20} MiB, over "
-                                  "the size limit (CourseDirectory.max_file_size)")
+                                  "the size limit (Autograder.max_notebook_mb)")
         if filename not in self.files:
             others = [f"{n}.ipynb" for n in self.notebooks()]
             found = f"; found {', '.join(others)}" if others else "; the folder has no notebook"
@@ -209,8 +210,12 @@ def read_submission(student: str, assignment: str, folder: Path,
             if len(submission.files) >= limits.max_files:
                 note(f"more than {limits.max_files} files; the rest were skipped")
                 return
+            notebook = rel.endswith(".ipynb") and "/" not in rel
+            if notebook and info.st_size > limits.max_notebook_bytes:
+                submission.oversized[rel] = info.st_size
+                continue
             if info.st_size > limits.max_file_bytes:
-                if rel.endswith(".ipynb") and "/" not in rel:
+                if notebook:
                     submission.oversized[rel] = info.st_size
                 else:
                     note(f"{shown} is larger than {limits.max_file_bytes // 2**20} MiB; skipped")

@@ -93,3 +93,14 @@ def summary_counts(stdout: str) -> dict[str, int]:
             if line.startswith(label + " ") and line[len(label):].split()[:1][0].isdigit():
                 counts[label] = int(line[len(label):].split()[0])
     return counts
+
+
+def outputs_text(course_root: Path, student: str, assignment: str = ASSIGNMENT) -> str:
+    """Every output of a student's autograded notebook, as text (never the cells' source)."""
+    graded = nbformat.read(str(course_root / "autograded" / student / assignment /
+                               f"{assignment}.ipynb"), 4)
+    text = []
+    for cell in graded.cells:
+        for output in cell.get("outputs", []):
+            text.append(str(output.get("text", "")) + str(output.get("evalue", "")))
+    return "\n".join(text)
