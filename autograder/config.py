@@ -72,7 +72,7 @@ class Autograder(Configurable):
         value = proposal["value"]
         if isinstance(value, str) or not all(isinstance(v, str) and ":" in v for v in value):
             raise TraitError("c.Autograder.plugins must be a list of 'package.module:NAME' "
-                             f"strings, like ['solutions.W1D1_Tutorial2:CHECKS'] (got {value!r})")
+                             f"strings, like ['mycourse.week1:CHECKS'] (got {value!r})")
         return value
 
 

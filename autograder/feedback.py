@@ -34,11 +34,11 @@ from autograder.config import Settings
 from autograder.course import Course
 from autograder.errors import GraderError, first_line
 from autograder.master import NotebookMaster, master_notebooks
+from autograder.plugins import plugin_packages
 from autograder.record import RESULTS_FILE, GradeResult, gradebook_totals, read_results
 
 log = logging.getLogger("autograder")
 
-_GRADER_FRAMES = re.compile(r"autograder|solutions|site-packages", re.I)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 HIDDEN = "[hidden test]"
 #: Hidden-test lines shorter than this are too common to be worth scrubbing ("pass", "else:").
@@ -106,10 +106,18 @@ def _scrub_output(output, secrets: set[str]) -> None:
                 output.data[mime] = _scrub(value, secrets)
 
 
+def grader_frames(packages: tuple[str, ...] = ()) -> re.Pattern:
+    """What a traceback line that runs through the grader's or the course's code contains."""
+    names = ("autograder", "site-packages", *packages)
+    return re.compile("|".join(re.escape(n) for n in names), re.I)
+
+
 def visible_notebook(graded: NotebookNode, hider: ClearHiddenTests,
-                     secrets: set[str] = frozenset()) -> NotebookNode:
+                     secrets: set[str] = frozenset(),
+                     frames: re.Pattern | None = None) -> NotebookNode:
     """The autograded notebook as the student may see it: hidden tests and grader tracebacks
     removed, outputs kept (minus any line that repeats a hidden test)."""
+    frames = frames or grader_frames()
     nb = copy.deepcopy(graded)
     for position, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
@@ -119,7 +127,7 @@ def visible_notebook(graded: NotebookNode, hider: ClearHiddenTests,
             nb.cells[position] = cell
         for output in cell.get("outputs", []):
             if output.output_type == "error" and any(
-                    _GRADER_FRAMES.search(_ANSI.sub("", line)) for line in output.traceback):
+                    frames.search(_ANSI.sub("", line)) for line in output.traceback):
                 output.traceback = [f"{output.ename}: {output.evalue}"]
             _scrub_output(output, secrets)
     return nb
@@ -197,6 +205,7 @@ def write_feedback(settings: Settings, assignment: str, students: str = "*",
                for p in master_notebooks(course.source_dir(assignment), assignment)}
     hider = ClearHiddenTests(config=settings.config)
     secrets = hidden_lines(masters, settings.config)
+    frames = grader_frames(plugin_packages(settings.options.plugins))
     scores = gradebook_totals(db_url or settings.db_url(), assignment)
     graded = [s for s in course.graded_students(assignment) if fnmatch.fnmatchcase(s, students)]
     if not graded:
@@ -206,7 +215,7 @@ def write_feedback(settings: Settings, assignment: str, students: str = "*",
         course.coursedir.feedback_directory, ".", ".")).resolve())
     for student in graded:
         try:
-            _student_feedback(course, assignment, student, masters, hider, secrets,
+            _student_feedback(course, assignment, student, masters, hider, secrets, frames,
                               scores.get(student), summary)
         except Exception as exc:  # one page that fails must not hold up the others
             log.exception("feedback for %s failed", student)
@@ -216,7 +225,8 @@ def write_feedback(settings: Settings, assignment: str, students: str = "*",
 
 def _student_feedback(course: Course, assignment: str, student: str,
                       masters: dict[str, NotebookMaster], hider: ClearHiddenTests,
-                      secrets: set[str], score: float | None, summary: FeedbackSummary) -> None:
+                      secrets: set[str], frames: re.Pattern, score: float | None,
+                      summary: FeedbackSummary) -> None:
     folder = course.autograded_dir(student, assignment)
     target = course.feedback_dir(student, assignment)
     if target.is_symlink() or target.is_file():
@@ -238,7 +248,7 @@ def _student_feedback(course: Course, assignment: str, student: str,
         if path.is_symlink() or not path.is_file():
             continue
         try:
-            nb = visible_notebook(nbformat.read(str(path), as_version=4), hider, secrets)
+            nb = visible_notebook(nbformat.read(str(path), as_version=4), hider, secrets, frames)
             page = render(nb, head, title)
         except Exception as exc:  # not ours to grade, but the student still hears why
             summary.failed.append((student, f"{name}.ipynb: {first_line(exc)}"))

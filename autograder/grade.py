@@ -201,14 +201,11 @@ class Grader:
             "label_text": v.verdict.label_text, "details": v.verdict.details,
             "data": v.verdict.data} for j in judged for gid, v in j.verdicts.items()}
         folder = self.course.autograded_dir(submission.student, self.name)
-        replaced = write_autograded(folder, submission, self.assignment.master.files,
-                                    self.assignment.master.keep_students, self.course.ignore,
-                                    saved)
-        result.notes.extend(replaced)
         timing["judge_and_record"] = round(time.monotonic() - judge_started, 4)
         result.seconds = time.monotonic() - started
         result.extra["timing"] = timing
-        write_results(folder, result)
+        write_autograded(folder, submission, self.assignment.master.files,
+                         self.assignment.master.keep_students, self.course.ignore, saved, result)
         return result
 
     def _zero_failed(self, prepared: Prepared) -> list[TestResult]:
@@ -264,16 +261,16 @@ class Grader:
         result.seconds = time.monotonic() - started
         folder = self.course.autograded_dir(submission.student, self.name)
         try:
-            result.notes.extend(write_autograded(
-                folder, submission, self.assignment.master.files,
-                self.assignment.master.keep_students, self.course.ignore, {}))
+            write_autograded(folder, submission, self.assignment.master.files,
+                             self.assignment.master.keep_students, self.course.ignore, {},
+                             result)
         except OSError as exc:
             result.notes.append(f"autograded/ could not be written: {first_line(exc)}")
-        try:
-            write_results(folder, result)
-        except OSError as exc:
-            self.log(f"{submission.student}: results.json could not be written: "
-                     f"{first_line(exc)}")
+            try:
+                write_results(folder, result)
+            except OSError as again:
+                self.log(f"{submission.student}: results.json could not be written: "
+                         f"{first_line(again)}")
         return result
 
     # -- the batch -----------------------------------------------------------------------------
@@ -292,10 +289,11 @@ class Grader:
                                   "machine: " + "; ".join(summary.missing_limits))
             students, skipped_folders = self.course.students(self.name, self.options.students)
             summary.notes.extend(skipped_folders)
-            if self.options.force:
-                if self.force.start():
-                    self.log("resuming the interrupted --force run (submissions it already "
-                             "regraded are kept)")
+            if self.force.epoch is not None:
+                self.log("an earlier --force run was interrupted: regrading what it had not "
+                         "reached (what it regraded is kept)")
+            elif self.options.force:
+                self.force.start()
             from nbgrader.api import Gradebook
 
             with Gradebook(self.db_url, self.settings.course_id() or None) as gb:

@@ -12,11 +12,11 @@ test cell. The grader then
    :class:`Verdict` into the cell as its output (a failure is an ``AssertionError``), so
    nbgrader's rule scores the cell.
 
-A course declares its checks in its own package (the layout shows them as course content, e.g.
-``solutions/<assignment>/``), one :class:`AssignmentChecks` per notebook, and lists them in
+A course declares its checks in its own package, next to its reference solutions (the layout
+shows them as course content), one :class:`AssignmentChecks` per notebook, and lists them in
 ``nbgrader_config.py``::
 
-    c.Autograder.plugins = ["solutions.W1D1_Tutorial2:CHECKS"]
+    c.Autograder.plugins = ["mycourse.week1:CHECKS"]
 
 Before grading starts, every declaration is checked against the master: the notebook and the
 cell must exist, the cell must be an autograded test cell, and every function a check calls

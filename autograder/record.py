@@ -310,33 +310,44 @@ def _safe_target(folder: Path, rel: str) -> Path | None:
 
 def write_autograded(target: Path, submission: Submission, source_files: dict[str, bytes],
                      keep_students: frozenset[str], ignore: list[str],
-                     graded: dict[str, NotebookNode]) -> list[str]:
+                     graded: dict[str, NotebookNode], result: GradeResult) -> None:
     """autograded/<student>/<assignment>/: submitted files, then source files, then the graded
-    notebooks. Returns notes on what was replaced."""
-    notes = []
-    if target.is_symlink() or target.exists():
-        if not (target / RESULTS_FILE).exists():
-            notes.append(f"replaced {target}, which an earlier run (not this grader) wrote")
-        if target.is_symlink() or not target.is_dir():
-            target.unlink()
-        else:
-            shutil.rmtree(target)
-    target.mkdir(parents=True)
+    notebooks, and results.json last. Everything is written into a fresh folder beside the old
+    one, which is then swapped in: a batch killed at any moment leaves either the old results
+    or the new ones, never a mix."""
+    fresh = target.with_name(target.name + ".autograder-new")
+    old = target.with_name(target.name + ".autograder-old")
+    for leftover in (fresh, old):  # from a run killed mid-swap
+        if leftover.is_symlink() or leftover.is_file():
+            leftover.unlink()
+        elif leftover.exists():
+            shutil.rmtree(leftover)
+    if target.exists() and not target.is_symlink() and not (target / RESULTS_FILE).exists():
+        result.notes.append(f"replaced {target}, which an earlier run (not this grader) wrote")
+    fresh.mkdir(parents=True)
     files = dict(submission.other_files(ignore))
     for reserved in (RESULTS_FILE, RESULTS_FILE + ".tmp"):
         if files.pop(reserved, None) is not None:
-            notes.append(f"the submitted {reserved} was not copied: the grader writes its own")
+            result.notes.append(f"the submitted {reserved} was not copied: the grader writes "
+                                "its own")
     files.update({k: v for k, v in source_files.items()
                   if k not in keep_students or k not in files})
     for rel, data in files.items():
-        path = _safe_target(target, rel)
+        path = _safe_target(fresh, rel)
         if path is None:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     for name, nb in graded.items():
-        nbformat.write(valid_notebook(nb), str(target / f"{name}.ipynb"))
-    return notes
+        nbformat.write(valid_notebook(nb), str(fresh / f"{name}.ipynb"))
+    write_results(fresh, result)
+    if target.is_symlink() or target.is_file():
+        target.unlink()
+    elif target.exists():
+        os.rename(target, old)
+    os.rename(fresh, target)
+    if old.exists():
+        shutil.rmtree(old)
 
 
 def write_results(folder: Path, result: GradeResult) -> None:

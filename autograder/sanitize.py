@@ -38,8 +38,9 @@ class RestoreFromMaster(OverwriteCells):
         nb, resources = self.add_missing_task_cells(nb, resources)
         needs_ids = nb.get("nbformat_minor", 0) >= 5
         for position, cell in enumerate(nb.cells):
-            if not isinstance(cell, NotebookNode):  # a cell nbgrader added back: plain dicts
-                cell = nbformat.from_dict(cell)
+            if not isinstance(cell, NotebookNode) or not isinstance(cell.get("metadata"),
+                                                                    NotebookNode):
+                cell = nbformat.from_dict(cell)  # a cell nbgrader added back: plain dicts
                 nb.cells[position] = cell
             if needs_ids and "id" not in cell:
                 grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")

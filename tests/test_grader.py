@@ -208,3 +208,74 @@ def test_the_grader_failing_itself_exits_non_zero(course, release_nb):
     assert done.returncode != 0 and "error" in done.stderr.lower()
     missing = grade(course, "--course-dir", str(course / "nowhere"))
     assert missing.returncode != 0 and "does not exist" in missing.stderr
+
+
+def test_a_submission_graded_against_an_older_master_is_regraded_without_force(course,
+                                                                              release_nb):
+    import nbformat as nbf
+
+    submit(course, "alice", student_nb(release_nb))
+    first = grade(course)
+    assert first.returncode == 0 and results(course, "alice")["max_score"] == 10
+    master_path = course / "source" / ASSIGNMENT / NOTEBOOK
+    master = nbf.read(str(master_path), 4)
+    cell = next(c for c in master.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+                == "ex1_hidden")
+    cell.metadata.nbgrader["points"] = 4
+    cell.source = cell.source.replace("(3 points)", "(4 points)")
+    nbf.write(master, str(master_path))
+    again = grade(course)
+    assert again.returncode == 0, again.stderr
+    assert summary_counts(again.stdout) == {"graded": 1, "not gradable": 0, "skipped": 0}
+    assert "changed since the gradebook recorded it" in again.stderr
+    assert results(course, "alice")["max_score"] == 11
+    assert gradebook_scores(course, "alice")["ex1_hidden"] == 4
+    unchanged = grade(course)
+    assert summary_counts(unchanged.stdout)["skipped"] == 1
+
+
+def test_an_interrupted_force_run_resumes_where_it_stopped(course, release_nb):
+    import json
+
+    for k in range(5):
+        submit(course, f"s{k}", student_nb(release_nb))
+    assert grade(course).returncode == 0
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", ASSIGNMENT,
+                                "--no-progress", "--workers", "1", "--force"], cwd=course,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    state = course / ".autograder" / f"{ASSIGNMENT}.json"
+    deadline = time.time() + 120
+
+    def regraded() -> list[str]:
+        if not state.exists():
+            return []
+        epoch = json.loads(state.read_text())["force_epoch"]
+        return [s for s in (f"s{k}" for k in range(5))
+                if results(course, s)["extra_data"].get("force_epoch") == epoch]
+
+    while time.time() < deadline and len(regraded()) < 2:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done_before = regraded()
+    assert 2 <= len(done_before) < 5 and state.exists()
+    resumed = grade(course)
+    assert resumed.returncode == 0, resumed.stderr
+    assert summary_counts(resumed.stdout)["skipped"] == len(done_before)
+    assert "an earlier --force run was interrupted" in resumed.stderr
+    epochs = {results(course, f"s{k}")["extra_data"]["force_epoch"] for k in range(5)}
+    assert len(epochs) == 1 and None not in epochs, "every submission was regraded once"
+    assert not state.exists(), "the finished run leaves no state behind"
+
+
+def test_the_class_csv_holds_the_whole_class_whatever_student_selected(course, release_nb):
+    for student in ("ann", "bert", "carl"):
+        submit(course, student, student_nb(release_nb))
+    assert grade(course).returncode == 0
+    submit(course, "bert", student_nb(release_nb, "missing alpha"))
+    assert grade(course, "--student", "bert").returncode == 0
+    rows = {r["student"]: r for r in csv.DictReader((course / "grades" / f"{ASSIGNMENT}.csv")
+                                                   .open())}
+    assert set(rows) == {"ann", "bert", "carl"}
+    assert float(rows["bert"]["score"]) == 5 and float(rows["ann"]["score"]) == 10

@@ -150,3 +150,15 @@ def test_student_code_cannot_signal_the_grader(as_nobody):
     assert done.returncode == 0
     signaller = cell_scores(results(course, "signaller"))
     assert signaller["ex1_public"] == 2.0 and signaller["ex1_hidden"] == 3.0
+
+
+def test_require_isolation_refuses_to_grade_without_every_limit(as_nobody, tmp_path):
+    course, _, user_site, _, _ = as_nobody
+    env_bin = user_site.parents[2] / "bin"
+    done = as_user([str(env_bin / "python"), "-m", "autograder", "grade", ASSIGNMENT,
+                    "--no-progress", "--force", "--require-isolation"], course,
+                   course.parent, env_bin)
+    assert done.returncode == 2
+    assert "--require-isolation: the sandbox is incomplete on this machine: no control groups" \
+        in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -1,0 +1,66 @@
+"""The engine is generic: it names no exercise, and it plans and judges any notebook alike."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.preprocessors import ClearHiddenTests
+from traitlets.config import Config
+
+from autograder.execute.observe import Probe
+from autograder.plan import plan_notebook
+from autograder.plugins import TrustedCheck, Verdict
+from tests.helpers import REPO
+
+#: Words that belong to this course's tutorial, never to the grader.
+COURSE_WORDS = re.compile(r"lif_neuron|W1D1|neuron|spike|membrane|solutions[./]|Tutorial2",
+                          re.I)
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "autograder").rglob("*.py")),
+                         ids=lambda p: f"{p.relative_to(REPO)} names no exercise")
+def test_the_engine_names_no_exercise(path: Path):
+    hits = [f"line {n}: {line.strip()}" for n, line in
+            enumerate(path.read_text().splitlines(), 1) if COURSE_WORDS.search(line)]
+    assert not hits, "\n".join(hits)
+
+
+class Probing(TrustedCheck):
+    functions = ("f",)
+
+    def probes(self):
+        return [Probe("p", "f", {"x": 1}, seed=3)]
+
+    def judge(self, observations):
+        return Verdict(True, "")
+
+
+def notebook_with(test_source: str):
+    nb = nbformat.v4.new_notebook()
+
+    def meta(gid: str) -> dict:
+        return {"nbgrader": {"grade_id": gid, "grade": True, "solution": False,
+                             "locked": True, "points": 1, "schema_version": 3}}
+
+    nb.cells = [nbformat.v4.new_code_cell("def f(x):\n    return x"),
+                nbformat.v4.new_code_cell(test_source, metadata=meta("bound")),
+                nbformat.v4.new_code_cell(test_source, metadata=meta("plain"))]
+    return nb
+
+
+@pytest.mark.parametrize("begin, end", [("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"),
+                                        ("# SECRET {", "# } SECRET")],
+                         ids=["nbgrader's delimiters", "a course's own delimiters"])
+def test_only_a_cell_bound_to_a_trusted_check_loses_its_hidden_tests(begin, end):
+    config = Config({"ClearHiddenTests": {"begin_test_delimeter": begin,
+                                          "end_test_delimeter": end}})
+    source = f"assert f(1) == 1\n{begin}\nassert f(2) == 2\n{end}"
+    task = plan_notebook("nb", notebook_with(source), {"bound": Probing()},
+                         ClearHiddenTests(config=config))
+    bound, plain = task.cells[1], task.cells[2]
+    assert "f(2)" not in bound.source and "f(1)" in bound.source
+    assert [p.id for p in bound.probes] == ["p"]
+    assert plain.source == source and not plain.probes, "every other cell runs as the master has it"
