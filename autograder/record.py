@@ -279,14 +279,14 @@ def scores_from_notebook(judged: JudgedNotebook) -> list[TestResult]:
     return tests
 
 
-def valid_notebook(nb: NotebookNode) -> NotebookNode:
-    """The notebook, made valid nbformat if a cell's outputs are not (they are dropped with a
-    note): an autograded notebook must always open."""
-    try:
-        nbformat.validate(nb)
-        return nb
-    except nbformat.ValidationError:
-        pass
+def notebook_text(nb: NotebookNode) -> str:
+    """The notebook as JSON text, valid nbformat even if a cell's outputs are not (they are
+    dropped with a note): an autograded notebook must always open. nbformat validates while it
+    writes; the outputs are only cleaned when that found a problem."""
+    problem: dict = {}
+    text = nbformat.writes(nb, capture_validation_error=problem)
+    if not problem:
+        return text
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -298,7 +298,7 @@ def valid_notebook(nb: NotebookNode) -> NotebookNode:
             cell.outputs = [nbformat.from_dict({
                 "output_type": "stream", "name": "stdout",
                 "text": "(outputs removed: they were not valid notebook outputs)\n"})]
-    return nb
+    return nbformat.writes(nb)
 
 
 def _safe_target(folder: Path, rel: str) -> Path | None:
@@ -339,7 +339,7 @@ def write_autograded(target: Path, submission: Submission, source_files: dict[st
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     for name, nb in graded.items():
-        nbformat.write(valid_notebook(nb), str(fresh / f"{name}.ipynb"))
+        (fresh / f"{name}.ipynb").write_text(notebook_text(nb), encoding="utf-8")
     write_results(fresh, result)
     if target.is_symlink() or target.is_file():
         target.unlink()

@@ -18,6 +18,7 @@ from nbgrader.converters import GenerateAssignment
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 
+from autograder.course import ensure_tools_on_path
 from autograder.errors import GraderError
 from autograder.master import NotebookMaster
 
@@ -37,6 +38,7 @@ def registered_masters(db_url: str, course_id: str, assignment: str, notebooks: 
 
 def register(root: str, config: Config, assignment: str, db_url: str) -> None:
     """nbgrader's GenerateAssignment into a throwaway release folder."""
+    ensure_tools_on_path()  # nbgrader runs alembic when it creates a gradebook
     with tempfile.TemporaryDirectory(prefix="autograder-release-") as release:
         local = Config(config)
         local.CourseDirectory.root = str(root)

@@ -100,6 +100,8 @@ def as_nobody(registered_course, release_nb):
                                                  after="ex2_lif_neuron_inh"))
     submit(course, "signaller", redteam.with_cell(correct, SIGNALS_EVERYONE,
                                                   after="ex1_hidden"))
+    submit(course, "process-lister", redteam.with_cell(correct, redteam.LISTS_PROCESSES,
+                                                       after="ex2_lif_neuron_inh"))
     subprocess.run(["chown", "-R", f"{USER}:", str(base)], check=True)
     reachable = as_user([str(env / "bin" / "python"), "-c", "import autograder, numpy"],
                         base, base, env / "bin")
@@ -143,6 +145,13 @@ def test_no_process_of_a_submission_outlives_it(as_nobody):
     course, _, _, before, after = as_nobody
     assert set(after) <= set(before), "sleep processes started by a notebook survived"
     assert cell_scores(results(course, "lingerer"))["ex2_hidden"] == 3.0
+
+
+def test_no_process_outside_the_notebook_is_visible(as_nobody):
+    course, _, _, _, _ = as_nobody
+    text = outputs_text(course, "process-lister")
+    assert "GRADER VISIBLE False" in text and "PROCESSES 1 ['1']" in text
+    assert results(course, "process-lister")["extra_data"]["execution"]["isolation"]["proc"]
 
 
 def test_student_code_cannot_signal_the_grader(as_nobody):

@@ -105,8 +105,9 @@ class Value:
 
     ``kind`` is one of none, bool, number, str, tuple, list, dict, ndarray, object; ``type`` is
     the exact type's name (a list subclass is kind list, type its own name). ``array`` is the
-    value as float64 numbers when it converts to them (numbers, sequences and arrays of numbers),
-    ``items`` the first elements of a sequence or a dict's (key, value) pairs.
+    value as float64 numbers when it converts to them (numbers, sequences and arrays of numbers);
+    ``items`` are the first elements of a sequence that does not (each a Value), or a dict's
+    (key, value) pairs.
     """
 
     kind: str
@@ -214,9 +215,11 @@ def encode_value(obj, depth: int = 0) -> Value:
                      array=_float_array(obj), dtype=str(obj.dtype))
     if isinstance(obj, (tuple, list)):
         kind = "tuple" if isinstance(obj, tuple) else "list"
+        array = _float_array(obj)
+        # A sequence of numbers is its array; the items are kept only when it is not one.
         items = [encode_value(x, depth + 1) for x in list(obj[:MAX_ITEMS])] \
-            if depth < MAX_DEPTH else []
-        return Value(kind, type_name, length=len(obj), array=_float_array(obj), items=items)
+            if array is None and depth < MAX_DEPTH else []
+        return Value(kind, type_name, length=len(obj), array=array, items=items)
     if isinstance(obj, dict):
         pairs = list(obj.items())[:MAX_ITEMS] if depth < MAX_DEPTH else []
         return Value("dict", type_name, length=len(obj),

@@ -1,19 +1,24 @@
-"""Inside the sandbox: the two processes that run one notebook.
+"""Inside the sandbox: the process that runs one notebook, and the one that may fork it.
 
-The supervisor forks the *sandbox process*. It reads its setup (the submission's files and the
-limits) from the supervisor, enters the sandbox (:mod:`.sandbox`), writes the files into the
-private scratch space, forks the *notebook process* (PID 1 of the new PID namespace), reports
-that process's id on its control pipe, and waits to report how it ended. No student code has
-run in either until then, and none ever runs in the sandbox process.
+The *notebook process* is PID 1 of a PID namespace of its own. Before any student code exists
+in it, it reads its setup from the supervisor (the submission's files and the limits), builds the
+rest of the sandbox (:func:`.sandbox.enter_private_root`), mounts its own /proc, writes the files
+into the private scratch space, gives up its privileges and says ``ready``. From then on it
+serves the supervisor one cell at a time: ``{"t": "run", "i": index, "source": ..., "probes":
+[...]}`` in, ``{"t": "done", ...}`` out. It never holds the list of cells: the supervisor decides
+what runs, in which order, and checks every reply (:mod:`.supervisor`).
 
-The notebook process gives up its privileges and then serves the supervisor one cell at a
-time: ``{"t": "run", "i": index, "source": ..., "probes": [...]}`` in, ``{"t": "done", ...}``
-out. It never holds the list of cells: the supervisor decides what runs, in which order, and
-checks every reply (:mod:`.supervisor`).
+Its parent is the supervisor itself when a job has one notebook (the supervisor enters the new
+PID namespace for its next child, once). A job with several notebooks needs a fresh PID
+namespace for each: a small *PID-namespace parent* is forked per notebook for that; it forks the
+notebook process, reports its process id, waits, and reports how it ended (trusted, unlike
+anything the notebook says). Both die with the supervisor, and the notebook process with its
+parent (parent-death signals).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import resource
@@ -67,41 +72,22 @@ def _write_files(folder: str, files: dict[str, bytes], uid: int | None, gid: int
         os.chown(folder, uid, gid)
 
 
-def run_sandbox_process(cmd_fd: int, result_fd: int, control_fd: int,
-                        plan: sandbox.SandboxPlan, shell: GradingShell, baseline_bytes: int,
-                        mountpoint: str) -> None:
-    """The sandbox process (see the module docstring); never returns.
-
-    It stays until the notebook process ends, as its parent outside the PID namespace: it
-    reports the notebook process's exit status (trusted, unlike anything the notebook says),
-    and if the supervisor dies it dies too, taking the notebook process and its namespace
-    with it (parent-death signals both ways).
-    """
+def run_pid_parent(cmd_fd: int, result_fd: int, control_fd: int, plan: sandbox.SandboxPlan,
+                   shell: GradingShell, baseline_bytes: int, mountpoint: str) -> None:
+    """The PID-namespace parent of one notebook of a several-notebook job; never returns."""
     code = 1
     try:
         sandbox.die_with_parent()
-        os.setsid()
         _close_inherited_fds({cmd_fd, result_fd, control_fd})
-        setup = read_message(cmd_fd)
-        if setup is None or setup.get("t") != "setup":
-            raise RuntimeError("no setup message")
-        import base64
-
-        limits = Limits.from_dict(setup["limits"])
-        files = {str(k): base64.b64decode(v) for k, v in setup["files"].items()}
-        uid, gid = setup.get("uid"), setup.get("gid")
-        achieved = sandbox.enter(plan, mountpoint, limits.scratch_mb * 1024 * 1024)
-        workdir = sandbox.WORKDIR if achieved["namespaces"] else mountpoint
-        _write_files(workdir, files, uid, gid)
-        del files, setup
+        achieved = sandbox.enter_pid_namespace(plan)
         pid = os.fork()
         if pid == 0:
             os.close(control_fd)
-            _run_notebook_process(cmd_fd, result_fd, limits, shell, baseline_bytes, uid, gid,
-                                  workdir, achieved)
+            run_notebook_process(cmd_fd, result_fd, plan, shell, baseline_bytes, mountpoint,
+                                 achieved)
         os.close(cmd_fd)
         os.close(result_fd)
-        write_message(control_fd, {"t": "started", "pid": pid, "isolation": achieved})
+        write_message(control_fd, {"t": "started", "pid": pid})
         _, status = os.waitpid(pid, 0)
         write_message(control_fd, {"t": "exited", "status": status})
         code = 0
@@ -112,6 +98,58 @@ def run_sandbox_process(cmd_fd: int, result_fd: int, control_fd: int,
             pass
     finally:
         os._exit(code)
+
+
+def run_notebook_process(cmd_fd: int, result_fd: int, plan: sandbox.SandboxPlan,
+                         shell: GradingShell, baseline_bytes: int, mountpoint: str,
+                         achieved: dict) -> None:
+    """The notebook process (see the module docstring); never returns."""
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        sandbox.die_with_parent()
+        os.setsid()
+        _close_inherited_fds({cmd_fd, result_fd})
+        setup = read_message(cmd_fd)
+        if setup is None or setup.get("t") != "setup":
+            raise RuntimeError("no setup message")
+        limits = Limits.from_dict(setup["limits"])
+        uid, gid = setup.get("uid"), setup.get("gid")
+        isolation = dict(achieved)
+        if achieved.get("namespaces"):
+            isolation["proc"] = sandbox.enter_private_root(plan, mountpoint,
+                                                           limits.scratch_mb * 1024 * 1024)
+            workdir = sandbox.WORKDIR
+        else:
+            workdir = mountpoint
+        _write_files(workdir, {str(k): base64.b64decode(v) for k, v in setup["files"].items()},
+                     uid, gid)
+        del setup
+        _apply_limits(limits, baseline_bytes, own_user=uid is not None)
+        if uid is not None:
+            sandbox.switch_user(uid, gid)
+        elif achieved.get("user_namespace"):
+            sandbox.drop_capabilities()
+        else:
+            sandbox.no_new_privileges()
+        sandbox.die_with_parent()  # a change of user clears it
+        os.chdir(workdir)
+        env = {"HOME": workdir, "TMPDIR": "/tmp" if achieved.get("namespaces") else workdir,
+               "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
+               "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg",
+               "AUTOGRADER_RENDER_FIGURES": "1" if limits.render_figures else "0"}
+        os.environ.clear()
+        os.environ.update(env)
+        sys.path[:] = [""] + [p for p in sys.path if p and os.path.isdir(p)]
+        readers = _redirect_std_fds("/tmp" if achieved.get("namespaces") else workdir)
+        write_message(result_fd, {"t": "ready", "isolation": isolation})
+        _serve_cells(cmd_fd, result_fd, shell, readers, limits)
+    except BaseException as exc:
+        try:  # before any student code ran, this is the grader's own failure: say why
+            write_message(result_fd, {"t": "failed", "reason": describe_exception(exc)})
+        except Exception:
+            pass
+    finally:
+        os._exit(0)
 
 
 def _apply_limits(limits: Limits, baseline_bytes: int, own_user: bool) -> None:
@@ -159,42 +197,6 @@ def _drain_fd_output(readers: dict[str, int], sink: OutputSink | None) -> None:
             if sink.cell_left <= 0:
                 os.lseek(fd, 0, os.SEEK_END)
                 break
-
-
-def _run_notebook_process(cmd_fd: int, result_fd: int, limits: Limits, shell: GradingShell,
-                          baseline_bytes: int, uid: int | None, gid: int | None, workdir: str,
-                          achieved: dict) -> None:
-    """The notebook process; never returns."""
-    try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        sandbox.die_with_parent()
-        if achieved.get("namespaces"):
-            achieved["proc"] = sandbox.mount_proc()
-        if not achieved.get("namespaces"):
-            os.setsid()
-        _apply_limits(limits, baseline_bytes, own_user=uid is not None)
-        if uid is not None:
-            sandbox.switch_user(uid, gid)
-        elif achieved.get("user_namespace"):
-            sandbox.drop_capabilities()
-        else:
-            sandbox.no_new_privileges()
-        sandbox.die_with_parent()
-        os.chdir(workdir)
-        env = {"HOME": workdir, "TMPDIR": "/tmp" if achieved.get("namespaces") else workdir,
-               "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-               "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg",
-               "AUTOGRADER_RENDER_FIGURES": "1" if limits.render_figures else "0"}
-        os.environ.clear()
-        os.environ.update(env)
-        sys.path[:] = [""] + [p for p in sys.path if p and os.path.isdir(p)]
-        readers = _redirect_std_fds("/tmp" if achieved.get("namespaces") else workdir)
-        write_message(result_fd, {"t": "ready"})
-        _serve_cells(cmd_fd, result_fd, shell, readers, limits)
-    except BaseException:
-        pass
-    finally:
-        os._exit(0)
 
 
 def _encode_reply(message: dict) -> bytes:

@@ -1,9 +1,10 @@
 """The sandbox a notebook runs in (Linux): private namespaces and a root file system built anew.
 
-A fresh process (forked by the job's supervisor, before any student code exists in it) calls
-:func:`enter`. It unshares the mount, network, IPC, UTS and PID namespaces (inside a new user
-namespace when the grader is not root), then builds a new root on an empty in-memory file system
-that holds only:
+The process that forks the notebook process calls :func:`enter_pid_namespace` (a new PID
+namespace, inside a new user namespace when the grader is not root). The notebook process, PID 1
+of that namespace, then calls :func:`enter_private_root` before any student code exists in it: it
+unshares the mount, network, IPC and UTS namespaces and builds a new root on an empty in-memory
+file system that holds only:
 
 * the operating system's program and library folders (``/usr``, ``/bin``, ``/lib``...) and a few
   files of ``/etc`` that programs need (the dynamic linker's cache, time zones, ...), read-only;
@@ -14,11 +15,10 @@ that holds only:
 * an empty ``/proc``, on which the notebook's first process mounts its own PID namespace's.
 
 Then it pivots into that root and detaches the old one: nothing else of the machine (the course,
-other submissions, the gradebook, other users' files, files at ``/``) exists inside. The next
-process forked is PID 1 of the new PID namespace: when it ends, the kernel kills every process
-the notebook started, and no process outside (the grader included) is visible or can be
-signalled. SysV IPC objects die with the IPC namespace; the network namespace has no interface
-up.
+other submissions, the gradebook, other users' files, files at ``/``) exists inside. When the
+notebook process ends, the kernel kills every process it started (it is their namespace's init),
+and no process outside (the grader included) is visible or can be signalled. SysV IPC objects
+die with the IPC namespace; the network namespace has no interface up.
 """
 
 from __future__ import annotations
@@ -216,41 +216,52 @@ def _pivot_into(root: str) -> None:
     os.rmdir("/.old")
 
 
-def enter(plan: SandboxPlan, mountpoint: str, scratch_bytes: int) -> dict[str, object]:
-    """Confine this process (see the module docstring); returns what was achieved.
-
-    ``mountpoint`` is an empty folder the supervisor created for this job; in the private mount
-    namespace an in-memory file system is mounted on it and becomes the new root.
-    """
+def enter_pid_namespace(plan: SandboxPlan) -> dict[str, object]:
+    """In the process that forks the notebook process: its next child is PID 1 of a new PID
+    namespace (inside a new user namespace when the grader is not root, which also gives that
+    child the right to build the rest of the sandbox). Returns what was achieved; nothing at all
+    when the kernel allows no namespaces here (the notebook then runs unconfined)."""
     if not plan.namespaces:
         return {"namespaces": False}
-    uid, gid = os.getuid(), os.getgid()
     as_root = os.geteuid() == 0
-    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID
-    if not as_root:
-        flags |= CLONE_NEWUSER
+    uid, gid = os.getuid(), os.getgid()
     try:
-        _check(_libc.unshare(flags), "unshare")
-    except SandboxError as exc:  # the kernel allows no namespaces here: say so, run unconfined
+        _check(_libc.unshare(CLONE_NEWPID | (0 if as_root else CLONE_NEWUSER)), "unshare")
+    except SandboxError as exc:
         return {"namespaces": False, "error": exc.strerror or str(exc)}
     if not as_root:
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    _mount("tmpfs", mountpoint, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-    _build_root(mountpoint, plan, scratch_bytes)
-    _pivot_into(mountpoint)
-    _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    _libc.sethostname(b"sandbox", 7)
     return {"namespaces": True, "user_namespace": not as_root}
 
 
-def mount_proc() -> bool:
+def enter_private_root(plan: SandboxPlan, mountpoint: str, scratch_bytes: int) -> bool:
+    """In the notebook process (PID 1 of its namespace), before any student code: private
+    mount, network, IPC and UTS namespaces, and the new root (see the module docstring).
+    Returns whether it got a /proc of its own.
+
+    ``mountpoint`` is an empty folder the supervisor created for this notebook; in the private
+    mount namespace an in-memory file system is mounted on it and becomes the new root.
+    """
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _mount("tmpfs", mountpoint, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    _build_root(mountpoint, plan, scratch_bytes)
+    # /proc before the old root goes: in a user namespace the kernel only allows a new proc
+    # while a fully visible one is still mounted in the namespace.
+    proc = mount_proc(mountpoint + "/proc")
+    _pivot_into(mountpoint)
+    _mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    _libc.sethostname(b"sandbox", 7)
+    return proc
+
+
+def mount_proc(target: str = "/proc") -> bool:
     """In PID 1 of the new PID namespace: a /proc that shows this namespace only. False when the
     kernel refuses it (an unprivileged user namespace under a partly masked /proc)."""
     try:
-        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        _mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     except SandboxError:
         return False
     return True

@@ -48,7 +48,7 @@ from autograder.execute.job import (
 )
 from autograder.execute.observe import Observation
 from autograder.execute.protocol import MessageBuffer, ProtocolError, send_before
-from autograder.execute.runner import run_sandbox_process
+from autograder.execute.runner import run_notebook_process, run_pid_parent
 from autograder.execute.shell import GradingShell
 
 #: Seconds the sandbox may take to start (mounts, files) before the grader gives up on it.
@@ -90,7 +90,9 @@ class NotebookRun:
     """The conversation with one notebook's sandbox."""
 
     def __init__(self, task: NotebookTask, limits: Limits, cmd_fd: int, result_fd: int,
-                 control_fd: int, pid: int, started: float):
+                 pid: int, started: float, control_fd: int | None = None):
+        """``control_fd``: the PID-namespace parent's report, when the notebook process is not
+        the supervisor's own child."""
         self.task = task
         self.limits = limits
         self.cmd_fd = cmd_fd
@@ -106,6 +108,7 @@ class NotebookRun:
         #: The notebook process's wait status, once the sandbox process reported it.
         self.exit_status: int | None = None
         self.exited = False
+        self.isolation: dict = {}
         self.pidfd: int | None = None
         with contextlib.suppress(AttributeError, OSError):
             self.pidfd = os.pidfd_open(pid)
@@ -120,12 +123,22 @@ class NotebookRun:
             else:
                 os.kill(self.pid, sig)
 
-    def _read_control(self) -> None:
-        chunk = os.read(self.control_fd, 1 << 16)
-        messages = self.control.feed(chunk) if chunk else []
-        for message in messages:
-            if message.get("t") == "exited" and type(message.get("status")) is int:
-                self.exit_status = message["status"]
+    @property
+    def _death_fd(self) -> int | None:
+        """Readable when the notebook process has ended."""
+        return self.control_fd if self.control_fd is not None else self.pidfd
+
+    def _learn_exit(self) -> None:
+        """How the notebook process ended: from its parent's report, or by waiting for it."""
+        if self.control_fd is not None:
+            chunk = os.read(self.control_fd, 1 << 16)
+            messages = self.control.feed(chunk) if chunk else []
+            for message in messages:
+                if message.get("t") == "exited" and type(message.get("status")) is int:
+                    self.exit_status = message["status"]
+        else:
+            with contextlib.suppress(ChildProcessError):
+                _, self.exit_status = os.waitpid(self.pid, 0)
         self.exited = True
 
     # -- waiting for the one message expected next --------------------------------------------
@@ -136,11 +149,13 @@ class NotebookRun:
             remaining = until - time.monotonic()
             if remaining <= 0:
                 return None
+            watched = [self.result_fd] + ([self._death_fd] if self._death_fd is not None else [])
             try:
-                ready, _, _ = select.select([self.result_fd, self.control_fd], [], [],
-                                            remaining)
+                ready, _, _ = select.select(watched, [], [], min(remaining, 0.25))
             except InterruptedError:
                 continue
+            if not ready and self._death_fd is None and _exited(self.pid):
+                ready = [None]
             if self.result_fd in ready:
                 chunk = os.read(self.result_fd, 1 << 20)
                 if not chunk:
@@ -156,8 +171,8 @@ class NotebookRun:
                     raise Violation("it sent a message the grader did not ask for")
                 if messages:
                     return messages[0]
-            elif self.control_fd in ready:
-                self._read_control()
+            elif ready:
+                self._learn_exit()
                 # Gone: take whatever it wrote before it died.
                 while select.select([self.result_fd], [], [], 0)[0]:
                     chunk = os.read(self.result_fd, 1 << 20)
@@ -216,8 +231,15 @@ class NotebookRun:
             ready = self._receive(min(self.deadline, time.monotonic() + SETUP_TIMEOUT))
             if ready is None:
                 return self._stop(WORKER_ERROR, "the sandbox did not start in time", None)
-            if ready != {"t": "ready"}:
+            if ready.get("t") == "failed":  # before any student code: the grader's own problem
+                return self._stop(WORKER_ERROR, "the grader could not set up the sandbox: "
+                                  f"{str(ready.get('reason'))[:300]}", None)
+            if ready.get("t") != "ready" or set(ready) != {"t", "isolation"} \
+                    or not isinstance(ready["isolation"], dict):
                 raise Violation("it did not start as expected")
+            self.isolation = {k: v for k, v in ready["isolation"].items()
+                              if k in ("namespaces", "user_namespace", "proc", "error")
+                              and isinstance(v, (bool, str))}
             for cell in self.task.cells:
                 current = cell
                 if time.monotonic() >= self.deadline:
@@ -280,10 +302,14 @@ class NotebookRun:
     def end(self) -> None:
         """Kill the notebook process (its PID namespace goes with it) and learn how it ended."""
         self.signal(signal.SIGKILL)
+        if self.control_fd is None:
+            if not self.exited:
+                self._learn_exit()
+            return
         until = time.monotonic() + 10
         while not self.exited and time.monotonic() < until:
             if select.select([self.control_fd], [], [], until - time.monotonic())[0]:
-                self._read_control()
+                self._learn_exit()
 
     def close(self) -> None:
         if self.pidfd is not None:
@@ -293,6 +319,14 @@ class NotebookRun:
 
 class _OutputLimit(Exception):
     pass
+
+
+def _exited(pid: int) -> bool:
+    """Whether our child ``pid`` has ended (without reaping it)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
 
 
 def _read_control(fd: int, until: float) -> dict | None:
@@ -353,84 +387,126 @@ def _kill_children() -> None:
 
 def run_notebook(task: NotebookTask, files: dict[str, bytes], limits: Limits,
                  plan: sandbox.SandboxPlan, shell: GradingShell, baseline_bytes: int,
-                 cgroups: Cgroups | None, uid: int | None, name: str) -> tuple[NotebookRecord,
-                                                                                dict]:
-    """Run one notebook in a sandbox of its own; returns its record and what isolation held."""
+                 cgroups: Cgroups | None, uid: int | None, name: str, direct: bool = False
+                 ) -> tuple[NotebookRecord, dict, Callable[[], None]]:
+    """Run one notebook in a sandbox of its own; returns its record, what isolation held, and
+    the cleanup to call once the record is on its way (killing, reaping, removing take a few
+    milliseconds nobody needs to wait for).
+
+    ``direct``: the calling process forks the notebook process itself, entering the new PID
+    namespace for its children: cheaper by a fork, but possible once per process only (the
+    last notebook a supervisor runs)."""
     started = time.monotonic()
-    record, isolation = _run_notebook(task, files, limits, plan, shell, baseline_bytes, cgroups,
-                                      uid, name, started)
-    record.seconds = time.monotonic() - started
-    return record, isolation
-
-
-def _run_notebook(task: NotebookTask, files: dict[str, bytes], limits: Limits,
-                  plan: sandbox.SandboxPlan, shell: GradingShell, baseline_bytes: int,
-                  cgroups: Cgroups | None, uid: int | None, name: str, started: float
-                  ) -> tuple[NotebookRecord, dict]:
-    mountpoint = tempfile.mkdtemp(prefix="autograder-root-")
-    if uid is not None:
-        os.chown(mountpoint, uid, uid)
-    cmd_r, cmd_w = os.pipe()
-    res_r, res_w = os.pipe()
-    ctl_r, ctl_w = os.pipe()
-    group = None
-    pid_a = None
-    isolation: dict = {}
-    run: NotebookRun | None = None
+    box = _NotebookSandbox(task, files, limits, plan, shell, baseline_bytes, cgroups, uid, name,
+                           direct)
     try:
+        record, isolation = box.execute(started)
+    except BaseException:
+        box.cleanup()
+        raise
+    record.seconds = time.monotonic() - started
+    return record, isolation, box.cleanup
+
+
+class _NotebookSandbox:
+    """The resources of one notebook's run: pipes, processes, a control group, a mount point."""
+
+    def __init__(self, task: NotebookTask, files: dict[str, bytes], limits: Limits,
+                 plan: sandbox.SandboxPlan, shell: GradingShell, baseline_bytes: int,
+                 cgroups: Cgroups | None, uid: int | None, name: str, direct: bool):
+        self.task, self.files, self.limits, self.plan = task, files, limits, plan
+        self.shell, self.baseline_bytes, self.uid = shell, baseline_bytes, uid
+        self.direct = direct
+        self.mountpoint = tempfile.mkdtemp(prefix="autograder-root-")
+        if uid is not None:
+            os.chown(self.mountpoint, uid, uid)
+        self.fds: list[int] = []
+        self.group = None
         if cgroups is not None and cgroups.available:
-            group = cgroups.job(name, limits.memory_mb * 1024 * 1024, limits.max_processes)
-        pid_a = os.fork()
-        if pid_a == 0:
-            for fd in (cmd_w, res_r, ctl_r):
-                os.close(fd)
-            run_sandbox_process(cmd_r, res_w, ctl_w, plan, shell, baseline_bytes, mountpoint)
-        for fd in (cmd_r, res_w, ctl_w):
-            os.close(fd)
-        cmd_r = res_w = ctl_w = -1
-        if group is not None:
-            group.add(pid_a)
+            self.group = cgroups.job(name, limits.memory_mb * 1024 * 1024, limits.max_processes)
+        self.parent_pid: int | None = None  # the PID-namespace parent, when there is one
+        self.run: NotebookRun | None = None
+        self.isolation: dict = {}
+
+    def _start(self, cmd_r: int, res_w: int) -> tuple[int, int | None] | str:
+        """Fork the notebook process (through a PID-namespace parent unless ``direct``);
+        returns its pid and the parent's control pipe, or why it could not start."""
+        if self.direct:
+            achieved = sandbox.enter_pid_namespace(self.plan)
+            pid = os.fork()
+            if pid == 0:
+                run_notebook_process(cmd_r, res_w, self.plan, self.shell, self.baseline_bytes,
+                                     self.mountpoint, achieved)
+            if self.group is not None:
+                self.group.add(pid)
+            return pid, None
+        ctl_r, ctl_w = os.pipe()
+        self.fds.append(ctl_r)
+        self.parent_pid = os.fork()
+        if self.parent_pid == 0:
+            run_pid_parent(cmd_r, res_w, ctl_w, self.plan, self.shell, self.baseline_bytes,
+                           self.mountpoint)
+        os.close(ctl_w)
+        if self.group is not None:
+            self.group.add(self.parent_pid)
+        control = _read_control(ctl_r, time.monotonic() + SETUP_TIMEOUT)
+        if not control or control.get("t") != "started" or type(control.get("pid")) is not int:
+            return str(control.get("reason", ""))[:300] if control else "no answer"
+        return control["pid"], ctl_r
+
+    def execute(self, started: float) -> tuple[NotebookRecord, dict]:
+        cmd_r, cmd_w = os.pipe()
+        res_r, res_w = os.pipe()
+        self.fds += [cmd_w, res_r]
+        try:
+            begun = self._start(cmd_r, res_w)
+        finally:
+            os.close(cmd_r)
+            os.close(res_w)
+        if isinstance(begun, str):
+            record = NotebookRecord(self.task.name, status=WORKER_ERROR,
+                                    reason=f"the grader could not set up the sandbox: {begun}")
+            return record, {"namespaces": False, "error": begun}
+        pid, control_fd = begun
+        limits, uid = self.limits, self.uid
+        self.run = NotebookRun(self.task, limits, cmd_w, res_r, pid, started, control_fd)
         os.set_blocking(cmd_w, False)
         setup = {"t": "setup", "limits": limits.as_dict(), "uid": uid, "gid": uid,
-                 "files": {k: base64.b64encode(v).decode("ascii") for k, v in files.items()}}
-        until = time.monotonic() + SETUP_TIMEOUT
-        sent = send_before(cmd_w, setup, until)
-        control = _read_control(ctl_r, until) if sent else None
-        if not control or control.get("t") != "started" or type(control.get("pid")) is not int:
-            reason = str(control.get("reason", ""))[:300] if control else "no answer"
-            record = NotebookRecord(task.name, status=WORKER_ERROR,
-                                    reason=f"the grader could not set up the sandbox: {reason}")
-            return record, {"namespaces": False, "error": reason}
-        isolation = dict(control.get("isolation") or {})
-        isolation["cgroup"] = group is not None
-        isolation["user"] = "own user" if uid is not None else (
-            "user namespace" if isolation.get("user_namespace") else "grader's user")
-        run = NotebookRun(task, limits, cmd_w, res_r, ctl_r, control["pid"], started)
-        record = run.run()
-        with contextlib.suppress(OSError):
-            os.close(cmd_w)  # end of the plan: the notebook process reads end of file and exits
-        cmd_w = -1
-        run.end()
-        if record.status == DIED:
-            oom = group.out_of_memory() if group is not None else False
-            record.status, reason = describe_exit(run.exit_status, oom, limits.memory_mb)
+                 "files": {k: base64.b64encode(v).decode("ascii")
+                           for k, v in self.files.items()}}
+        if send_before(cmd_w, setup, time.monotonic() + SETUP_TIMEOUT):
+            record = self.run.run()
+        else:
+            record = self.run._stop(WORKER_ERROR, "the grader could not set up the sandbox: "
+                                                  "it did not take its setup", None)
+        self.isolation = dict(self.run.isolation)
+        self.isolation["cgroup"] = self.group is not None
+        self.isolation["user"] = "own user" if uid is not None else (
+            "user namespace" if self.isolation.get("user_namespace") else "grader's user")
+        os.close(cmd_w)  # end of the plan: the notebook process reads end of file and exits
+        self.fds.remove(cmd_w)
+        if record.status == DIED:  # how it died is part of the record: wait to learn it
+            self.run.end()
+            oom = self.group.out_of_memory() if self.group is not None else False
+            record.status, reason = describe_exit(self.run.exit_status, oom, limits.memory_mb)
             record.reason = record.reason or reason
-        if group is not None:
-            record.peak_memory_mb = round(group.peak_memory_mb(), 1)
-        return record, isolation
-    finally:
-        if run is not None:
-            run.end()
-            run.close()
-        if group is not None:
-            group.remove()
-        _reap_strays(bool(isolation.get("namespaces")), pid_a,
-                     run.pid if run is not None else None)
-        for fd in (cmd_r, cmd_w, res_r, res_w, ctl_r, ctl_w):
-            if fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        shutil.rmtree(mountpoint, ignore_errors=True)
+        if self.group is not None:
+            record.peak_memory_mb = round(self.group.peak_memory_mb(), 1)
+        return record, self.isolation
+
+    def cleanup(self) -> None:
+        if self.run is not None:
+            self.run.end()
+            self.run.close()
+        if self.group is not None:
+            self.group.remove()
+        _reap_strays(bool(self.isolation.get("namespaces")), self.parent_pid,
+                     self.run.pid if self.run is not None else None)
+        for fd in self.fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.fds = []
+        shutil.rmtree(self.mountpoint, ignore_errors=True)
 
 
 def job_user(plan: sandbox.SandboxPlan) -> int | None:
@@ -446,10 +522,13 @@ def run_job(job: Job, plan: sandbox.SandboxPlan, shell: GradingShell, baseline_b
     sandbox.set_child_subreaper()
     uid = job_user(plan)
     record = ExecutionRecord(status=COMPLETED)
+    cleanup = None
     for n, task in enumerate(job.notebooks):
-        notebook, isolation = run_notebook(task, job.files, job.limits, plan, shell,
-                                           baseline_bytes, cgroups, uid,
-                                           f"job-{os.getpid()}-{n}")
+        if cleanup is not None:
+            cleanup()
+        notebook, isolation, cleanup = run_notebook(
+            task, job.files, job.limits, plan, shell, baseline_bytes, cgroups, uid,
+            f"job-{os.getpid()}-{n}", direct=len(job.notebooks) == 1)
         record.notebooks[task.name] = notebook
         if not record.isolation:
             record.isolation = isolation
@@ -459,4 +538,8 @@ def run_job(job: Job, plan: sandbox.SandboxPlan, shell: GradingShell, baseline_b
         if notebook.status != COMPLETED and record.status == COMPLETED:
             record.status, record.reason = notebook.status, notebook.reason
     record.seconds = time.monotonic() - started
-    deliver(record)
+    try:
+        deliver(record)  # first the record, then the cleanup, while the next job already runs
+    finally:
+        if cleanup is not None:
+            cleanup()

@@ -79,9 +79,10 @@ def probe_isolation(plan, shell, baseline: int, cgroups) -> dict:
         os.close(read_fd)
         try:
             set_child_subreaper()
-            record, isolation = run_notebook(NotebookTask("probe", []), {}, Limits(), plan,
-                                             shell, baseline, cgroups, job_user(plan),
-                                             f"probe-{os.getpid()}")
+            record, isolation, cleanup = run_notebook(
+                NotebookTask("probe", []), {}, Limits(), plan, shell, baseline, cgroups,
+                job_user(plan), f"probe-{os.getpid()}", direct=True)
+            cleanup()
             isolation["status"] = record.status
             isolation["reason"] = record.reason
             write_message(write_fd, isolation)
