@@ -29,8 +29,13 @@ sys.path.insert(0, str(REPO))
 from solutions.W1D1_Tutorial2 import models  # noqa: E402
 from solutions.W1D1_Tutorial2.catalogue import ANSWERS, answer, function_source  # noqa: E402
 from solutions.W1D1_Tutorial2.context import ReferenceContext  # noqa: E402
-from solutions.W1D1_Tutorial2.spiketrain import observe_trial as observe  # noqa: E402
-from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS  # noqa: E402
+from solutions.W1D1_Tutorial2.notebook_checks import check_function  # noqa: E402
+from solutions.W1D1_Tutorial2.spiketrain import observe_trial  # noqa: E402
+from solutions.W1D1_Tutorial2.trials import (  # noqa: E402
+    HIDDEN_TRIALS,
+    IDENTIFICATION_TRIALS,
+    seeded_trial,
+)
 from solutions.W1D1_Tutorial2.verdict import judge_function  # noqa: E402
 
 RELEASE = REPO / "release" / "W1D1_Tutorial2" / "W1D1_Tutorial2.ipynb"
@@ -42,29 +47,51 @@ def define(release_nb, ans):
     return namespace[ans.function]
 
 
-def cpu_per_submission(release_nb, context, first: str, second: str) -> tuple[float, float]:
-    """CPU seconds (student code on the trials, judging) for one submission."""
-    student, judging = 0.0, 0.0
+def observe_like_the_sandbox(func, function: str, context) -> tuple[dict, dict, int]:
+    """The calls the grader makes: each trial's first steps, the whole trial only on another
+    random stream, the identification trials; returns them and the steps simulated."""
+    first, whole, steps = {}, {}, 0
+    for trial in HIDDEN_TRIALS[function]:
+        short = seeded_trial(trial)
+        first[trial.id] = observe_trial(func, short)
+        steps += short.n_steps
+        if first[trial.id].rng_state == context.reference(short).rng_state:
+            whole[trial.id] = None
+        else:
+            whole[trial.id] = observe_trial(func, trial)
+            steps += trial.n_steps
+    for trial in IDENTIFICATION_TRIALS[function]:
+        first[trial.id] = observe_trial(func, trial)
+        steps += trial.n_steps
+    return first, whole, steps
+
+
+def cpu_per_submission(release_nb, context, first: str, second: str
+                       ) -> tuple[float, float, int]:
+    """CPU seconds (student code on the trials, judging) and steps for one submission."""
+    student, judging, steps = 0.0, 0.0, 0
     for function, key in (("lif_neuron", first), ("lif_neuron_inh", second)):
         func = define(release_nb, answer(function, key))
         started = time.process_time()
-        observations = {t.id: observe(func, t) for t in HIDDEN_TRIALS[function]}
+        calls, whole, simulated = observe_like_the_sandbox(func, function, context)
         student += time.process_time() - started
+        steps += simulated
         started = time.process_time()
-        judge_function(function, observations, context)
+        judge_function(function, calls, whole, context)
         judging += time.process_time() - started
-    return student, judging
+    return student, judging, steps
 
 
 def false_rejects(func, function: str, runs: int, context) -> int:
     """Grade ``func`` on ``runs`` fresh random streams (the trials' seeds shifted)."""
     rejected = 0
     for run in range(runs):
-        observations = {}
+        first, whole = {}, {}
         for trial in HIDDEN_TRIALS[function]:
             shifted = replace(trial, seed=trial.seed + 1_000_003 * (run + 1))
-            observations[trial.id] = observe(func, shifted)
-        rejected += not judge_function(function, observations, context).passed
+            first[trial.id] = observe_trial(func, seeded_trial(shifted))
+            whole[trial.id] = observe_trial(func, shifted)
+        rejected += not judge_function(function, first, whole, context).passed
     return rejected
 
 
@@ -81,10 +108,11 @@ def main() -> None:
                                  ("fresh draws", "a fresh numpy sample per step",
                                   "fresh numpy samples per step")):
         samples = [cpu_per_submission(release_nb, context, first, second) for _ in range(5)]
-        student = min(s for s, _ in samples)
-        judging = min(j for _, j in samples)
+        student = min(s for s, _, _ in samples)
+        judging = min(j for _, j, _ in samples)
+        steps = samples[0][2]
         print(f"   {label:<12} {student + judging:.3f} s  (student code on the trials "
-              f"{student:.3f} s, judging {judging:.3f} s)")
+              f"{student:.3f} s for {steps} steps, judging {judging:.3f} s)")
 
     print(f"2. False rejects of correct models on fresh random streams ({args.runs} runs each)")
     candidates = [("reference lif_neuron", models.lif_neuron, "lif_neuron"),
@@ -106,9 +134,8 @@ def main() -> None:
     print("3. The answer catalogue")
     for correct in (True, False):
         group = [a for a in ANSWERS if a.correct == correct]
-        right = sum(judge_function(a.function, {t.id: observe(define(release_nb, a), t)
-                                                for t in HIDDEN_TRIALS[a.function]},
-                                   context).passed == correct for a in group)
+        right = sum(check_function(a.function, define(release_nb, a), context).passed == correct
+                    for a in group)
         kind = "correct answers accepted" if correct else "mistakes rejected"
         print(f"   {right} of {len(group)} {kind}")
 

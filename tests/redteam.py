@@ -53,7 +53,7 @@ def _fabricated(probe):
                          "array": _array(5.0)}]}
     value = {"kind": "tuple", "type": "tuple", "length": 2, "items": [v, spikes]}
     return {"probe": probe["id"], "error": None, "value": value, "rng_state": "",
-            "seconds": 0.0}
+            "seconds": 0.0, "skipped": False}
 
 def _read(fd, size):
     data = b""

@@ -44,8 +44,10 @@ def test_every_known_mistake_appears_in_the_catalogue():
 PER_TRIAL = {
     "the reference form passes": ({"lif_neuron": "the reference form",
                                    "lif_neuron_inh": "the reference form"}, True),
-    "a shifted input stream passes": ({"lif_neuron": "the previous step's input",
-                                       "lif_neuron_inh": "the previous step's inputs"}, True),
+    "a shifted input index fails": ({"lif_neuron": "the previous step's input",
+                                     "lif_neuron_inh": "the previous step's inputs"}, False),
+    "float32 arithmetic passes": ({"lif_neuron": "everything in float32",
+                                   "lif_neuron_inh": "everything in float32"}, True),
     "hard-coded alpha fails": ({"lif_neuron": "hard-coded alpha",
                                 "lif_neuron_inh": "hard-coded alpha"}, False),
 }

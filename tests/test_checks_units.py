@@ -19,7 +19,13 @@ from solutions.W1D1_Tutorial2.catalogue import ANSWERS, function_source
 from solutions.W1D1_Tutorial2.public import judge_public
 from solutions.W1D1_Tutorial2.spikestats import compare_statistics
 from solutions.W1D1_Tutorial2.spiketrain import from_observation, observe_trial
-from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, PUBLIC_TRIALS, Trial, trials_digest
+from solutions.W1D1_Tutorial2.trials import (
+    HIDDEN_TRIALS,
+    PUBLIC_TRIALS,
+    Trial,
+    seeded_trial,
+    trials_digest,
+)
 from solutions.W1D1_Tutorial2.verdict import judge_trial
 
 TRIAL = HIDDEN_TRIALS["lif_neuron"][0]
@@ -114,10 +120,10 @@ def test_each_exercise_has_its_own_calibration_matching_its_trials(function):
 def test_the_reference_on_fresh_random_streams_passes_the_statistical_tier(trial,
                                                                           reference_context):
     for seed in range(40):
-        np.random.seed(900_000 + seed)
-        obs = observe_trial(getattr(models, trial.function), trial.__class__(
-            trial.id, trial.function, 900_000 + seed, trial.kwargs))
-        verdict = judge_trial(obs, trial, reference_context)
+        shifted = trial.__class__(trial.id, trial.function, 900_000 + seed, trial.kwargs)
+        func = getattr(models, trial.function)
+        first = observe_trial(func, seeded_trial(shifted))
+        verdict = judge_trial(first, observe_trial(func, shifted), trial, reference_context)
         assert verdict.passed and verdict.tier == "statistical", verdict.message
 
 

@@ -42,23 +42,32 @@ MAX_TEXT = 2000
 
 @dataclass(frozen=True)
 class Probe:
-    """One call of a notebook function: ``function(**kwargs)`` after seeding with ``seed``."""
+    """One call of a notebook function: ``function(**kwargs)`` after seeding with ``seed``.
+
+    ``skip_if_state``: ``(probe id, fingerprint)``: the call is not made when that earlier probe
+    of the same cell left NumPy's random state at that fingerprint (so a check can ask for an
+    expensive call only when a cheap one showed it is needed).
+    """
 
     id: str
     function: str
     kwargs: dict = field(default_factory=dict)
     seed: int | None = None
+    skip_if_state: tuple[str, str] | None = None
 
     def as_dict(self) -> dict:
         return {"id": self.id, "function": self.function, "kwargs": dict(self.kwargs),
-                "seed": self.seed}
+                "seed": self.seed,
+                "skip_if_state": list(self.skip_if_state) if self.skip_if_state else None}
 
     @classmethod
     def from_dict(cls, data: dict) -> Probe:
         seed = data.get("seed")
+        skip = data.get("skip_if_state")
         return cls(id=str(data["id"]), function=str(data["function"]),
                    kwargs=dict(data.get("kwargs") or {}),
-                   seed=int(seed) if seed is not None else None)
+                   seed=int(seed) if seed is not None else None,
+                   skip_if_state=(str(skip[0]), str(skip[1])) if skip else None)
 
 
 # --- what comes back -----------------------------------------------------------------------------
@@ -230,24 +239,28 @@ def encode_value(obj, depth: int = 0) -> Value:
 
 @dataclass
 class Observation:
-    """What one probe saw: the call raised (``error``) or returned ``value``."""
+    """What one probe saw: the call raised (``error``) or returned ``value``; or it was not made
+    (``skipped``, as its ``skip_if_state`` asked)."""
 
     probe_id: str
     error: str | None = None
     value: Value | None = None
     rng_state: str = ""
     seconds: float = 0.0
+    skipped: bool = False
 
     def to_dict(self) -> dict:
         return {"probe": self.probe_id, "error": self.error,
                 "value": self.value.to_dict() if self.value is not None else None,
-                "rng_state": self.rng_state, "seconds": self.seconds}
+                "rng_state": self.rng_state, "seconds": self.seconds, "skipped": self.skipped}
 
     @classmethod
     def from_dict(cls, data) -> Observation:
         if not isinstance(data, dict) or set(data) != {"probe", "error", "value", "rng_state",
-                                                        "seconds"}:
+                                                        "seconds", "skipped"}:
             raise ValueError("an observation does not have the expected fields")
+        if not isinstance(data["skipped"], bool):
+            raise ValueError("an observation's skipped flag is not a boolean")
         seconds = data["seconds"]
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) \
                 or not math.isfinite(seconds) or seconds < 0:
@@ -261,7 +274,8 @@ class Observation:
                    error=clean_text(data["error"], MAX_TEXT) if data["error"] is not None
                    else None,
                    value=Value.from_dict(data["value"]) if data["value"] is not None else None,
-                   rng_state=clean_text(data["rng_state"], 200), seconds=float(seconds))
+                   rng_state=clean_text(data["rng_state"], 200), seconds=float(seconds),
+                   skipped=data["skipped"])
 
 
 # --- making the call (inside the sandbox) ---------------------------------------------------
@@ -316,6 +330,26 @@ def describe_exception(exc: BaseException) -> str:
     message = text.splitlines()[0] if text else ""
     name = type(exc).__name__
     return clean_text(f"{name}: {message}" if message else name, MAX_TEXT)
+
+
+def skipped(probe: Probe, earlier: dict[str, Observation]) -> bool:
+    """Whether ``probe`` is not to be made, given the cell's earlier observations."""
+    if probe.skip_if_state is None:
+        return False
+    before = earlier.get(probe.skip_if_state[0])
+    return before is not None and not before.skipped \
+        and before.rng_state == probe.skip_if_state[1]
+
+
+def observe_all(namespace: dict, probes: list[Probe]) -> list[Observation]:
+    """Every probe of a cell, in order, skipping what the earlier ones made unnecessary."""
+    made: dict[str, Observation] = {}
+    for probe in probes:
+        if skipped(probe, made):
+            made[probe.id] = Observation(probe_id=probe.id, skipped=True)
+        else:
+            made[probe.id] = observe(namespace.get(probe.function), probe)
+    return list(made.values())
 
 
 def observe(func: Callable | None, probe: Probe) -> Observation:

@@ -29,7 +29,7 @@ import time
 from autograder.execute import sandbox
 from autograder.execute.job import Limits
 from autograder.execute.mplbackend import flush_figures
-from autograder.execute.observe import Probe, clean_text, describe_exception, observe
+from autograder.execute.observe import Probe, clean_text, describe_exception, observe_all
 from autograder.execute.protocol import encode, read_message, write_message
 from autograder.execute.shell import GradingShell
 from autograder.execute.sink import OutputSink
@@ -243,9 +243,7 @@ def _serve_cells(cmd_fd: int, result_fd: int, shell: GradingShell, readers: dict
         observations = []
         try:
             if probes:
-                for probe in probes:
-                    observations.append(observe(shell.user_ns.get(probe.function), probe)
-                                        .to_dict())
+                observations = [o.to_dict() for o in observe_all(shell.user_ns, probes)]
         except BaseException:
             observations = []
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})

@@ -46,7 +46,7 @@ from autograder.execute.job import (
     NotebookTask,
     clean_output,
 )
-from autograder.execute.observe import Observation
+from autograder.execute.observe import Observation, skipped
 from autograder.execute.protocol import MessageBuffer, ProtocolError, send_before
 from autograder.execute.runner import run_notebook_process, run_pid_parent
 from autograder.execute.shell import GradingShell
@@ -218,6 +218,8 @@ class NotebookRun:
                 raise Violation(f"an observation is malformed ({exc})") from None
             if obs.probe_id != probe.id:
                 raise Violation("an observation belongs to a call the grader did not ask for")
+            if obs.skipped != skipped(probe, observations):
+                raise Violation("it skipped a call the grader asked for, or made one it did not")
             observations[probe.id] = obs
         cleaned = [o for o in (clean_output(x) for x in outputs) if o is not None]
         return CellResult(index=cell.index, outputs=cleaned, execution_count=count,

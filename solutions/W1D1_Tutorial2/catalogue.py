@@ -190,6 +190,132 @@ def lif_neuron_inh(n_steps=1000, alpha=0.5, beta=0.1, exc_rate=10, inh_rate=10):
     return v, spike_times
 '''
 
+_FLOAT32_V_1 = '''
+def lif_neuron(n_steps=1000, alpha=0.01, rate=10):
+    """The voltage kept in single precision (float32)."""
+    exc = stats.poisson(rate).rvs(n_steps)
+    v = np.zeros(n_steps, dtype=np.float32)
+    spike_times = []
+    for i in range(1, n_steps):
+        v[i] = v[i - 1] + alpha * exc[i]
+        if v[i] > 1:
+            spike_times.append(i)
+            v[i] = 0
+    return v, spike_times
+'''
+
+_ALL_FLOAT32_1 = '''
+def lif_neuron(n_steps=1000, alpha=0.01, rate=10):
+    """Every quantity in single precision."""
+    exc = stats.poisson(rate).rvs(n_steps).astype(np.float32)
+    alpha = np.float32(alpha)
+    v = np.zeros(n_steps, dtype=np.float32)
+    spike_times = []
+    for i in range(1, n_steps):
+        v[i] = v[i - 1] + alpha * exc[i]
+        if v[i] > np.float32(1):
+            spike_times.append(i)
+            v[i] = np.float32(0)
+    return v, spike_times
+'''
+
+_ROUNDED_V_1 = '''
+def lif_neuron(n_steps=1000, alpha=0.01, rate=10):
+    """The voltage rounded to 8 decimals at every step."""
+    exc = stats.poisson(rate).rvs(n_steps)
+    v = np.zeros(n_steps)
+    spike_times = []
+    for i in range(1, n_steps):
+        dv = alpha * exc[i]
+        v[i] = round(v[i - 1] + dv, 8)
+        if v[i] > 1:
+            spike_times.append(i)
+            v[i] = 0
+    return v, spike_times
+'''
+
+_FSUM_V_1 = '''
+def lif_neuron(n_steps=1000, alpha=0.01, rate=10):
+    """Each voltage an exactly rounded sum of the inputs since the last spike."""
+    import math
+    exc = stats.poisson(rate).rvs(n_steps)
+    v = np.zeros(n_steps)
+    spike_times = []
+    last = 0
+    for i in range(1, n_steps):
+        v[i] = math.fsum(alpha * exc[j] for j in range(last + 1, i + 1))
+        if v[i] > 1:
+            spike_times.append(i)
+            v[i] = 0
+            last = i
+    return v, spike_times
+'''
+
+_FLOAT32_V_2 = '''
+def lif_neuron_inh(n_steps=1000, alpha=0.5, beta=0.1, exc_rate=10, inh_rate=10):
+    """The voltage kept in single precision (float32)."""
+    exc = stats.poisson(exc_rate).rvs(n_steps)
+    inh = stats.poisson(inh_rate).rvs(n_steps)
+    v = np.zeros(n_steps, dtype=np.float32)
+    spike_times = []
+    for i in range(1, n_steps):
+        dv = -beta * v[i - 1] + alpha * (exc[i] - inh[i])
+        v[i] = v[i - 1] + dv
+        if v[i] > 1:
+            spike_times.append(i)
+            v[i] = 0
+    return v, spike_times
+'''
+
+_ALL_FLOAT32_2 = '''
+def lif_neuron_inh(n_steps=1000, alpha=0.5, beta=0.1, exc_rate=10, inh_rate=10):
+    """Every quantity in single precision."""
+    exc = stats.poisson(exc_rate).rvs(n_steps).astype(np.float32)
+    inh = stats.poisson(inh_rate).rvs(n_steps).astype(np.float32)
+    alpha, beta = np.float32(alpha), np.float32(beta)
+    v = np.zeros(n_steps, dtype=np.float32)
+    spike_times = []
+    for i in range(1, n_steps):
+        dv = -beta * v[i - 1] + alpha * (exc[i] - inh[i])
+        v[i] = v[i - 1] + dv
+        if v[i] > np.float32(1):
+            spike_times.append(i)
+            v[i] = np.float32(0)
+    return v, spike_times
+'''
+
+_ROUNDED_V_2 = '''
+def lif_neuron_inh(n_steps=1000, alpha=0.5, beta=0.1, exc_rate=10, inh_rate=10):
+    """The voltage rounded to 8 decimals at every step."""
+    exc = stats.poisson(exc_rate).rvs(n_steps)
+    inh = stats.poisson(inh_rate).rvs(n_steps)
+    v = np.zeros(n_steps)
+    spike_times = []
+    for i in range(1, n_steps):
+        dv = -beta * v[i - 1] + alpha * (exc[i] - inh[i])
+        v[i] = round(v[i - 1] + dv, 8)
+        if v[i] > 1:
+            spike_times.append(i)
+            v[i] = 0
+    return v, spike_times
+'''
+
+_FSUM_V_2 = '''
+def lif_neuron_inh(n_steps=1000, alpha=0.5, beta=0.1, exc_rate=10, inh_rate=10):
+    """The update as an exactly rounded sum of its three terms."""
+    import math
+    exc = stats.poisson(exc_rate).rvs(n_steps)
+    inh = stats.poisson(inh_rate).rvs(n_steps)
+    v = np.zeros(n_steps)
+    spike_times = []
+    for i in range(1, n_steps):
+        v[i] = math.fsum([(1 - beta) * v[i - 1], alpha * exc[i], -alpha * inh[i]])
+        if v[i] > 1:
+            spike_times.append(i)
+            v[i] = 0
+    return v, spike_times
+'''
+
 _RIGGED_EQ = '''
 class _AlwaysEqual(list):
     def __eq__(self, other):
@@ -222,15 +348,25 @@ ANSWERS: tuple[Answer, ...] = (
     _ok(E1, "a fresh scipy sample per step", "dv = alpha * stats.poisson(rate).rvs()"),
     _ok(E1, "a fresh numpy sample per step", "dv = alpha * np.random.poisson(rate)"),
     _ok(E1, "scipy rvs with the rate as argument", "dv = alpha * stats.poisson.rvs(rate)"),
-    _ok(E1, "a separate default_rng generator",
-        "rng = np.random.default_rng(i)\ndv = alpha * rng.poisson(rate)"),
-    _ok(E1, "the previous step's input", "dv = alpha * exc[i - 1]"),
+
     _ok(E1, "a while loop", whole=_WHILE_LOOP_1),
     _ok(E1, "spike times as an array", whole=_ARRAY_RETURN_1),
     _ok(E1, "v as a list and spike times as a tuple", whole=_LIST_V_1),
     _ok(E1, "printing and warning", whole=_PRINTS_1),
     _ok(E1, "a greater-or-equal threshold", whole=_GREATER_EQUAL_1),
     _ok(E1, "a print inside the dv region", 'dv = alpha * exc[i]\nif i == 1:\n    print("dv", dv)'),
+    # precision: float32, rounding to a few millionths, exactly rounded sums
+    _ok(E1, "v kept in float32", whole=_FLOAT32_V_1),
+    _ok(E1, "everything in float32", whole=_ALL_FLOAT32_1),
+    _ok(E1, "dv in float32", "dv = np.float32(alpha) * np.float32(exc[i])"),
+    _ok(E1, "dv rounded to 9 decimals", "dv = round(alpha * exc[i], 9)"),
+    _ok(E1, "v rounded to 8 decimals", whole=_ROUNDED_V_1),
+    _ok(E1, "dv printed to 12 digits and read back", 'dv = float(f"{alpha * exc[i]:.12g}")'),
+    _ok(E1, "v as an fsum since the last spike", whole=_FSUM_V_1),
+    _ok(E1, "dv as an fsum of two halves",
+        "import math\ndv = math.fsum([alpha * exc[i] / 2, alpha * exc[i] / 2])"),
+    _ok(E1, "dv as an fsum of repeated alphas",
+        "import math\ndv = math.fsum(alpha for _ in range(int(exc[i])))"),
     _ok(E1, "a warning inside the dv region",
         'import warnings\ndv = alpha * exc[i]\nif i == 1:\n    warnings.warn("first step")'),
     # ---- Exercise 1: mistakes ------------------------------------------------------------------
@@ -271,6 +407,10 @@ ANSWERS: tuple[Answer, ...] = (
     _bad(E1, "a lowered threshold", whole=_GREATER_EQUAL_1.replace("v[i] >= 1", "v[i] > 0.9"),
          mistake="lower_threshold"),
     _bad(E1, "an object whose equality is rigged", whole=_RIGGED_EQ),
+    _bad(E1, "the previous step's input", "dv = alpha * exc[i - 1]",
+         mistake="input_index_shifted"),
+    _bad(E1, "inputs drawn before the loop but a separate generator used",
+         "rng = np.random.default_rng(i)\ndv = alpha * rng.poisson(rate)"),
     # ---- Exercise 2: correct -------------------------------------------------------------------
     _ok(E2, "the reference form", "dv = -beta * v[i - 1] + alpha * (exc[i] - inh[i])"),
     _ok(E2, "input first", "dv = alpha * (exc[i] - inh[i]) - beta * v[i - 1]"),
@@ -298,11 +438,7 @@ ANSWERS: tuple[Answer, ...] = (
     _ok(E2, "fresh numpy samples per step",
         "dv = -beta * v[i - 1] + alpha * (np.random.poisson(exc_rate) - "
         "np.random.poisson(inh_rate))"),
-    _ok(E2, "a separate default_rng generator",
-        "rng = np.random.default_rng(1000 + i)\n"
-        "dv = -beta * v[i - 1] + alpha * (rng.poisson(exc_rate) - rng.poisson(inh_rate))"),
-    _ok(E2, "the previous step's inputs",
-        "dv = -beta * v[i - 1] + alpha * (exc[i - 1] - inh[i - 1])"),
+
     _ok(E2, "a while loop and an array of spike times", whole=_WHILE_LOOP_2),
     _ok(E2, "v as a list and the leak as a factor", whole=_LIST_V_2),
     _ok(E2, "printing and warning", whole=_PRINTS_2),
@@ -312,6 +448,21 @@ ANSWERS: tuple[Answer, ...] = (
     _ok(E2, "a print inside the dv region",
         'dv = -beta * v[i - 1] + alpha * (exc[i] - inh[i])\nif i == 1:\n    print("dv =", dv)'),
     _ok(E2, "the net input named", "net = exc[i] - inh[i]\ndv = alpha * net - beta * v[i - 1]"),
+    # precision: float32, rounding to a few millionths, exactly rounded sums
+    _ok(E2, "v kept in float32", whole=_FLOAT32_V_2),
+    _ok(E2, "everything in float32", whole=_ALL_FLOAT32_2),
+    _ok(E2, "dv in float32",
+        "dv = np.float32(-beta * v[i - 1] + alpha * (exc[i] - inh[i]))"),
+    _ok(E2, "dv rounded to 9 decimals",
+        "dv = round(-beta * v[i - 1] + alpha * (exc[i] - inh[i]), 9)"),
+    _ok(E2, "v rounded to 8 decimals", whole=_ROUNDED_V_2),
+    _ok(E2, "dv printed to 12 digits and read back",
+        'dv = float(f"{-beta * v[i - 1] + alpha * (exc[i] - inh[i]):.12g}")'),
+    _ok(E2, "the update as an fsum of three terms", whole=_FSUM_V_2),
+    _ok(E2, "dv as an fsum of three terms",
+        "import math\ndv = math.fsum([-beta * v[i - 1], alpha * exc[i], -alpha * inh[i]])"),
+    _ok(E2, "dv as an fsum of the leak and the net input",
+        "import math\ndv = math.fsum([-beta * v[i - 1], alpha * (exc[i] - inh[i])])"),
     # ---- Exercise 2: mistakes ------------------------------------------------------------------
     _bad(E2, "a leak of the wrong sign", "dv = beta * v[i - 1] + alpha * (exc[i] - inh[i])",
          mistake="leak_wrong_sign"),
@@ -368,6 +519,19 @@ ANSWERS: tuple[Answer, ...] = (
          mistake="reset_by_subtraction"),
     _bad(E2, "no reset", whole=_LIST_V_2.replace("            v[i] = 0.0\n", ""),
          mistake="no_reset"),
+    _bad(E2, "the previous step's excitation",
+         "dv = -beta * v[i - 1] + alpha * (exc[i - 1] - inh[i])", mistake="exc_index_shifted"),
+    _bad(E2, "the previous step's inhibition",
+         "dv = -beta * v[i - 1] + alpha * (exc[i] - inh[i - 1])", mistake="inh_index_shifted"),
+    _bad(E2, "the previous step's inputs",
+         "dv = -beta * v[i - 1] + alpha * (exc[i - 1] - inh[i - 1])",
+         mistake="inputs_index_shifted"),
+    _bad(E2, "inputs drawn before the loop but a separate generator used",
+         "rng = np.random.default_rng(1000 + i)\n"
+         "dv = -beta * v[i - 1] + alpha * (rng.poisson(exc_rate) - rng.poisson(inh_rate))"),
+    _bad(E2, "the previous step's inputs as a named difference",
+         "net = exc[i - 1] - inh[i - 1]\ndv = alpha * net - beta * v[i - 1]",
+         mistake="inputs_index_shifted"),
 )
 
 

@@ -17,7 +17,12 @@ from autograder.plugins import TrustedCheck, Verdict
 from solutions.W1D1_Tutorial2.context import shared_context
 from solutions.W1D1_Tutorial2.public import judge_public
 from solutions.W1D1_Tutorial2.spiketrain import from_observation
-from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, PUBLIC_TRIALS
+from solutions.W1D1_Tutorial2.trials import (
+    HIDDEN_TRIALS,
+    IDENTIFICATION_TRIALS,
+    PUBLIC_TRIALS,
+    seeded_trial,
+)
 from solutions.W1D1_Tutorial2.verdict import judge_function
 
 
@@ -32,15 +37,36 @@ class HiddenModelCheck(TrustedCheck):
         self.title = f"hidden checks of {function} against the reference"
 
     def probes(self) -> list[Probe]:
-        return [t.probe() for t in HIDDEN_TRIALS[self.function]]
+        """Per trial, its first steps, then the whole trial unless those drew the reference's
+        random numbers (the seeded comparison then decides, and the statistics are not
+        needed)."""
+        context = shared_context()
+        probes = []
+        for trial in HIDDEN_TRIALS[self.function]:
+            short = seeded_trial(trial)
+            probes.append(short.probe())
+            whole = trial.probe()
+            probes.append(Probe(whole.id, whole.function, whole.kwargs, whole.seed,
+                                skip_if_state=(short.id, context.reference(short).rng_state)))
+        probes.extend(t.probe() for t in IDENTIFICATION_TRIALS[self.function])
+        return probes
 
     def prepare(self) -> None:
         shared_context().warm_up([self.function], with_mutants=False)
 
     def judge(self, observations: Mapping[str, Observation]) -> Verdict:
-        trains = {t.id: from_observation(observations[t.id], t.id)
-                  for t in HIDDEN_TRIALS[self.function] if t.id in observations}
-        verdict = judge_function(self.function, trains, shared_context())
+        first, whole = {}, {}
+        for trial in HIDDEN_TRIALS[self.function]:
+            short = seeded_trial(trial)
+            if short.id in observations:
+                first[trial.id] = from_observation(observations[short.id], short.id)
+            made = observations.get(trial.id)
+            whole[trial.id] = None if made is None or made.skipped else \
+                from_observation(made, trial.id)
+        for trial in IDENTIFICATION_TRIALS[self.function]:
+            if trial.id in observations:
+                first[trial.id] = from_observation(observations[trial.id], trial.id)
+        verdict = judge_function(self.function, first, whole, shared_context())
         return Verdict(passed=verdict.passed, message=verdict.render(),
                        label=verdict.mistake.key if verdict.mistake else None,
                        label_text=verdict.mistake.description if verdict.mistake else None,

@@ -9,7 +9,12 @@ from __future__ import annotations
 from solutions.W1D1_Tutorial2.calibration import load_calibration, reference_function
 from solutions.W1D1_Tutorial2.mistakes import Mistake, build_mutant, mistakes_for
 from solutions.W1D1_Tutorial2.spiketrain import SpikeTrain, observe_trial
-from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, Trial
+from solutions.W1D1_Tutorial2.trials import (
+    HIDDEN_TRIALS,
+    IDENTIFICATION_TRIALS,
+    Trial,
+    seeded_trial,
+)
 
 
 class ReferenceContext:
@@ -38,11 +43,12 @@ class ReferenceContext:
         """Compute everything now (before forking workers or timing submissions)."""
         for function in functions or HIDDEN_TRIALS:
             load_calibration(function)
-            for trial in HIDDEN_TRIALS[function]:
-                self.reference(trial)
+            runs = [r for t in HIDDEN_TRIALS[function] for r in (seeded_trial(t), t)]
+            for run in runs + list(IDENTIFICATION_TRIALS[function]):
+                self.reference(run)
                 if with_mutants:
-                    for mistake in mistakes_for(trial.function):
-                        self.mutant(trial, mistake)
+                    for mistake in mistakes_for(function):
+                        self.mutant(run, mistake)
         return self
 
 

@@ -73,6 +73,8 @@ MISTAKES: tuple[Mistake, ...] = (
           "v is not reset to 0 after a spike"),
     _edit("lif_neuron", "lower_threshold", "if v[i] > 1:", "if v[i] > 0.9:",
           "the threshold was changed from 1"),
+    _dv("lif_neuron", "input_index_shifted", "alpha * exc[i - 1]",
+        "the input of the previous step, exc[i-1], is used instead of this step's exc[i]"),
     # Exercise 2: dV = -beta V + alpha (I_exc - I_inh)
     _dv("lif_neuron_inh", "leak_wrong_sign", "beta * v[i - 1] + alpha * (exc[i] - inh[i])",
         "the leak has the wrong sign: it pushes v away from rest instead of back towards 0"),
@@ -115,6 +117,16 @@ MISTAKES: tuple[Mistake, ...] = (
         "-beta * v[i - 1] + alpha * np.random.normal(exc_rate - inh_rate, 1)",
         "the input is Gaussian noise with the right mean but the wrong variance, instead of "
         "the difference of two Poisson samples"),
+    _dv("lif_neuron_inh", "exc_index_shifted",
+        "-beta * v[i - 1] + alpha * (exc[i - 1] - inh[i])",
+        "the excitatory input of the previous step, exc[i-1], is used instead of exc[i]"),
+    _dv("lif_neuron_inh", "inh_index_shifted",
+        "-beta * v[i - 1] + alpha * (exc[i] - inh[i - 1])",
+        "the inhibitory input of the previous step, inh[i-1], is used instead of inh[i]"),
+    _dv("lif_neuron_inh", "inputs_index_shifted",
+        "-beta * v[i - 1] + alpha * (exc[i - 1] - inh[i - 1])",
+        "the inputs of the previous step, exc[i-1] and inh[i-1], are used instead of this "
+        "step's"),
     _edit("lif_neuron_inh", "reset_by_subtraction", "v[i] = 0", "v[i] -= 1",
           "after a spike v is reduced by 1 instead of being reset to 0"),
     _edit("lif_neuron_inh", "no_reset", "v[i] = 0", "pass",

@@ -10,8 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from solutions.W1D1_Tutorial2.context import ReferenceContext
-from solutions.W1D1_Tutorial2.spiketrain import observe_trial
-from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, Trial
+from solutions.W1D1_Tutorial2.spiketrain import SpikeTrain, observe_trial
+from solutions.W1D1_Tutorial2.trials import (
+    HIDDEN_TRIALS,
+    IDENTIFICATION_TRIALS,
+    Trial,
+    seeded_trial,
+)
 from solutions.W1D1_Tutorial2.verdict import ExerciseVerdict, judge_function, judge_trial
 
 
@@ -19,11 +24,27 @@ def _context(context: ReferenceContext | None) -> ReferenceContext:
     return context if context is not None else ReferenceContext()
 
 
+def observe_calls(func: Callable, trial: Trial, context: ReferenceContext
+                  ) -> tuple[SpikeTrain, SpikeTrain | None]:
+    """The calls the grader's sandbox makes for a trial: its first steps, and the whole trial
+    only when those drew other random numbers than the reference."""
+    short = seeded_trial(trial)
+    first = observe_trial(func, short)
+    if first.rng_state == context.reference(short).rng_state:
+        return first, None
+    return first, observe_trial(func, trial)
+
+
 def check_function(name: str, func: Callable, context: ReferenceContext | None = None
                    ) -> ExerciseVerdict:
     """Run every hidden trial of exercise function ``name`` on ``func`` and judge them."""
-    observations = {t.id: observe_trial(func, t) for t in HIDDEN_TRIALS[name]}
-    return judge_function(name, observations, _context(context))
+    context = _context(context)
+    first, whole = {}, {}
+    for trial in HIDDEN_TRIALS[name]:
+        first[trial.id], whole[trial.id] = observe_calls(func, trial, context)
+    for trial in IDENTIFICATION_TRIALS[name]:
+        first[trial.id] = observe_trial(func, trial)
+    return judge_function(name, first, whole, context)
 
 
 def _assert_passes(verdict: ExerciseVerdict) -> None:
@@ -45,5 +66,6 @@ def check_lif_neuron_inh(func: Callable) -> None:
 def assert_trial_passes(func: Callable, trial: Trial, context: ReferenceContext | None = None
                         ) -> None:
     """One trial as a pytest assertion (for parametrised test sessions)."""
-    verdict = judge_trial(observe_trial(func, trial), trial, _context(context))
+    context = _context(context)
+    verdict = judge_trial(*observe_calls(func, trial, context), trial, context)
     assert verdict.passed, verdict.message

@@ -1,8 +1,13 @@
 """Exact properties every correct spike train has, whatever random stream produced it.
 
 These hold for any correct answer: the reference, a rearranged formula, a student who draws
-fresh Poisson samples. They turn most mistakes into a precise sentence ("v is not reset to 0
-after the spike at step 57") before any statistics are needed.
+fresh Poisson samples, arithmetic in float32 or rounded to a few millionths. They turn most
+mistakes into a precise sentence ("v is not reset to 0 after the spike at step 57") before any
+statistics are needed.
+
+"Exact" means up to rounding: a value may be off by ``RTOL`` times the scale of the values it was
+computed from (at least 1, the threshold), about what float32 arithmetic loses in a few hundred
+steps. Every mistake the checks know changes the values by orders of magnitude more.
 """
 
 from __future__ import annotations
@@ -14,10 +19,16 @@ import numpy as np
 from solutions.W1D1_Tutorial2.spiketrain import SpikeTrain
 from solutions.W1D1_Tutorial2.trials import Trial
 
-#: Slack for floating-point rounding in a student's arithmetic.
-VALUE_TOLERANCE = 1e-9
-#: How far (in units of alpha) an input term may sit from a whole number of input spikes.
-COUNT_TOLERANCE = 1e-6
+#: Rounding a correct answer may show, relative to the scale of the values (at least 1).
+RTOL = 1e-5
+
+
+def tolerance(*values) -> np.ndarray:
+    """The rounding slack of values computed from ``values``: RTOL times their scale."""
+    scale = np.ones_like(np.asarray(values[0], dtype=float))
+    for value in values:
+        scale = np.maximum(scale, np.abs(value))
+    return RTOL * scale
 
 
 @dataclass(frozen=True)
@@ -75,14 +86,14 @@ def reset_after_spikes(obs: SpikeTrain, trial: Trial) -> Finding | None:
     if v[0] != 0:
         return Finding("initial_v", f"v[0] should be 0 (the neuron starts at rest); it is "
                        f"{v[0]:.4g}.")
-    not_reset = spikes[np.abs(v[spikes]) > VALUE_TOLERANCE]
+    not_reset = spikes[np.abs(v[spikes]) > RTOL]
     if not_reset.size:
         step = int(not_reset[0])
         return Finding("reset", f"v should be reset to 0 at every spike; at the spike at step "
                        f"{step} it is {v[step]:.4g}.")
     quiet = np.ones(v.size, dtype=bool)
     quiet[spikes] = False
-    above = np.flatnonzero(quiet & (v > 1 + VALUE_TOLERANCE))
+    above = np.flatnonzero(quiet & (v > 1 + tolerance(v)))
     if above.size:
         step = int(above[0])
         return Finding("threshold", f"v is {v[step]:.4g} at step {step} without a spike: the "
@@ -105,10 +116,11 @@ def input_in_whole_spikes(obs: SpikeTrain, trial: Trial) -> Finding | None:
     steps = steps[quiet[1:]]
     if steps.size == 0:
         return None
-    counts = (v[steps] - (1 - beta) * v[steps - 1]) / alpha
-    off = np.abs(counts - np.round(counts)) > COUNT_TOLERANCE
+    change = v[steps] - (1 - beta) * v[steps - 1]
+    counts = np.round(change / alpha)
+    off = np.abs(change - alpha * counts) > tolerance(v[steps], v[steps - 1])
     if trial.function == "lif_neuron":
-        off |= np.round(counts) < 0
+        off |= counts < 0
     bad = steps[off]
     if bad.size:
         i = int(bad[0])

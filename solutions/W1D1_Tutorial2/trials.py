@@ -5,6 +5,11 @@ purpose (hard-coded defaults fail), use alphas for which no sum of inputs lands 
 threshold (so that `v > 1` never depends on rounding), include equal and unequal excitatory and
 inhibitory rates (equal rates alone cannot tell swapped signs apart), and only parameter sets at
 which the reference fires hundreds of times.
+
+Each trial is first called for its first ``SEEDED_STEPS`` steps only (:func:`seeded_trial`):
+that is enough to compare, step by step, an answer that draws the reference's random numbers.
+The whole trial, long enough for spike statistics, is only called when the first call shows
+another random stream.
 """
 
 from __future__ import annotations
@@ -65,6 +70,35 @@ HIDDEN_TRIALS: dict[str, tuple[Trial, ...]] = {
                inh_rate=12),
     ),
 }
+
+#: Steps of a trial's first, seeded call.
+SEEDED_STEPS = 600
+
+
+def seeded_trial(trial: Trial) -> Trial:
+    """The trial's first ``SEEDED_STEPS`` steps: same parameters and seed, a shorter run."""
+    kwargs = dict(trial.kwargs, n_steps=SEEDED_STEPS)
+    label = ",".join(f"{k}={v}" for k, v in kwargs.items())
+    return Trial(id=f"{trial.function}({label})", function=trial.function, seed=trial.seed,
+                 kwargs=kwargs)
+
+
+#: Seeded-only trials that tell every known mistake apart from the others and from the reference:
+#: a weak input or a low rate, at which no mistake makes the neuron fire at every step (two
+#: mistakes that both do leave identical traces). Judged only when the student draws the
+#: reference's random numbers; a test checks that the mistakes are told apart.
+IDENTIFICATION_TRIALS: dict[str, tuple[Trial, ...]] = {
+    "lif_neuron": (_trial("lif_neuron", 7151, n_steps=SEEDED_STEPS, alpha=0.3, rate=2),),
+    "lif_neuron_inh": (_trial("lif_neuron_inh", 7251, n_steps=SEEDED_STEPS, alpha=0.05,
+                              beta=0.12, exc_rate=15, inh_rate=9),),
+}
+
+
+def seeded_trials(function: str) -> tuple[Trial, ...]:
+    """Every trial judged step by step when the student draws the reference's numbers."""
+    return tuple(seeded_trial(t) for t in HIDDEN_TRIALS[function]) + \
+        IDENTIFICATION_TRIALS[function]
+
 
 #: The calls the notebook's public self-checks make (`self_check` in the setup cell): default
 #: parameters, seed 2021, 1000 and 250 steps.

@@ -1,15 +1,21 @@
 """The hidden checks' verdict: does a student's function implement the tutorial's model?
 
-Per trial, in order:
+Each hidden trial is judged by the random stream the student's function drew:
 
 1. the call must work and return ``v`` and valid spike times;
-2. *seeded tier*: if the student's call left NumPy's global random state exactly where the
-   reference's call did, they drew the same inputs; identical spikes and ``v`` pass at once;
-3. otherwise (fresh draws, another generator, or a tie at the threshold) every correct model still
-   has the exact properties of :mod:`autograder.checks.structure`;
-4. *statistical tier*: its spike statistics must lie within the reference's calibrated spread.
+2. it is first made for the trial's first steps only (:func:`.trials.seeded_trial`). If it left
+   NumPy's global random state exactly where the reference's call did, the student drew the same
+   inputs, so the model is compared step by step with the reference (*seeded tier*): ``v`` must
+   agree up to rounding (``RTOL`` of the values' scale: float32 arithmetic and values rounded to
+   a few millionths are correct), and so must every spike, except at a true near-tie with the
+   threshold. Any other difference is a mistake: an index shifted by one step is invisible in
+   spike statistics, which is why this comparison exists;
+3. on another random stream (fresh draws, another generator), the whole trial is called; every
+   correct model still has the exact properties of :mod:`.structure`, and its spike statistics
+   must lie within the reference's calibrated spread (*statistical tier*).
 
-A failed exercise is then matched against the known mistakes to name what is wrong.
+A failed exercise is then matched against the known mistakes to name what is wrong: exactly, when
+a mutant of the reference gives the same trace on the same random stream, or by its statistics.
 """
 
 from __future__ import annotations
@@ -32,13 +38,19 @@ from solutions.W1D1_Tutorial2.spikestats import (
 )
 from solutions.W1D1_Tutorial2.spiketrain import SpikeTrain
 from solutions.W1D1_Tutorial2.structure import (
-    VALUE_TOLERANCE,
+    RTOL,
     Finding,
     input_in_whole_spikes,
     reset_after_spikes,
     returned_values,
+    tolerance,
 )
-from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, Trial
+from solutions.W1D1_Tutorial2.trials import (
+    HIDDEN_TRIALS,
+    IDENTIFICATION_TRIALS,
+    Trial,
+    seeded_trial,
+)
 
 
 @dataclass
@@ -96,7 +108,12 @@ class ExerciseVerdict:
                 "This looks like a known mistake"
             return f"{lead}: {self.mistake.description}."
         failed = next(t for t in self.trials if not t.passed)
-        return failed.finding.message if failed.finding else failed.detail
+        if failed.finding:
+            return failed.finding.message
+        if failed.divergence:
+            return ("It draws the same random inputs as the reference but computes something "
+                    "else with them. " + failed.divergence)
+        return failed.detail
 
     def render(self) -> str:
         n_pass = sum(t.passed for t in self.trials)
@@ -128,84 +145,150 @@ class ExerciseVerdict:
         }
 
 
-def same_spike_train(obs: SpikeTrain, ref: SpikeTrain) -> bool:
-    """Same spike times and the same voltage trace, up to rounding."""
-    if obs.v is None or ref.v is None or obs.spike_times is None or ref.spike_times is None:
-        return False
-    return (obs.v.shape == ref.v.shape and obs.spike_times.shape == ref.spike_times.shape
-            and bool(np.array_equal(obs.spike_times, ref.spike_times))
-            and bool(np.allclose(obs.v, ref.v, rtol=0, atol=VALUE_TOLERANCE, equal_nan=True)))
+@dataclass(frozen=True)
+class Comparison:
+    """A student's trace against the reference's, drawn from the same random numbers."""
+
+    same: bool
+    step: int | None = None  # the first step that differs (or the near-tie)
+    near_tie: bool = False
+    yours: float = math.nan
+    expected: float = math.nan
+
+    def sentence(self) -> str | None:
+        if self.same or self.step is None:
+            return None
+        return (f"With the same random inputs as the reference, v first differs at step "
+                f"{self.step} (yours: {self.yours:.6g}, expected: {self.expected:.6g}).")
 
 
-def first_divergence(obs: SpikeTrain, ref: SpikeTrain) -> str | None:
-    """Where v leaves the reference's trace when both drew the same random inputs."""
-    if obs.v is None or ref.v is None or obs.v.shape != ref.v.shape:
-        return None
-    differs = np.flatnonzero(np.abs(obs.v - ref.v) > VALUE_TOLERANCE)
-    if differs.size == 0:
-        return None
-    step = int(differs[0])
-    return (f"With the same random inputs as the reference, v first differs at step {step} "
-            f"(yours: {obs.v[step]:.6g}, expected: {ref.v[step]:.6g}).")
+def compare_seeded(obs: SpikeTrain, ref: SpikeTrain) -> Comparison:
+    """Step by step, up to rounding; a spike only one of them fired is accepted where the other
+    was within rounding of the threshold (a true near-tie), after which the traces part."""
+    if obs.v is None or ref.v is None or obs.v.shape != ref.v.shape \
+            or obs.spike_times is None or ref.spike_times is None:
+        return Comparison(False)
+    v, r = obs.v, ref.v
+    differs = np.abs(v - r) > tolerance(r)
+    flipped = np.zeros(v.size, dtype=bool)
+    only_one = np.setxor1d(obs.spike_times.astype(int), ref.spike_times.astype(int))
+    flipped[only_one[(only_one >= 0) & (only_one < v.size)]] = True
+    bad = np.flatnonzero(differs | flipped)
+    if bad.size == 0:
+        return Comparison(True)
+    step = int(bad[0])
+    if flipped[step]:
+        silent = v[step] if step in set(ref.spike_times.astype(int)) else r[step]
+        if abs(1.0 - silent) <= RTOL:
+            return Comparison(True, step, near_tie=True)
+    return Comparison(False, step, yours=float(v[step]), expected=float(r[step]))
 
 
-def judge_trial(obs: SpikeTrain, trial: Trial, context: ReferenceContext,
-                n_tests: int | None = None) -> TrialVerdict:
-    """Judge one trial; see the module docstring for the tiers."""
-    finding = returned_values(obs, trial)
+def judge_trial(first: SpikeTrain, whole: SpikeTrain | None, trial: Trial,
+                context: ReferenceContext, n_tests: int | None = None) -> TrialVerdict:
+    """Judge one trial from its first (seeded) call and, on another stream, its whole call;
+    see the module docstring for the tiers."""
+    short = seeded_trial(trial)
+    finding = returned_values(first, short)
     if finding:
         return TrialVerdict(trial, False, "failed", finding=finding)
-    raw = raw_statistics(obs.spike_times)
-    ref = context.reference(trial)
-    same_inputs = bool(obs.rng_state) and obs.rng_state == ref.rng_state
-    if same_inputs and same_spike_train(obs, ref):
-        return TrialVerdict(trial, True, "seeded", raw=raw)
-    divergence = first_divergence(obs, ref) if same_inputs else None
-    finding = reset_after_spikes(obs, trial) or input_in_whole_spikes(obs, trial)
+    ref = context.reference(short)
+    if first.rng_state and first.rng_state == ref.rng_state:  # the same random numbers
+        comparison = compare_seeded(first, ref)
+        raw = raw_statistics(first.spike_times)
+        if comparison.same:
+            return TrialVerdict(trial, True, "seeded", raw=raw)
+        finding = reset_after_spikes(first, short) or input_in_whole_spikes(first, short)
+        return TrialVerdict(trial, False, "failed", finding=finding,
+                            divergence=comparison.sentence(), raw=raw)
+    if whole is None:
+        return TrialVerdict(trial, False, "failed", finding=Finding(
+            "not_observed", f"{trial.function} could not be observed on a whole trial."))
+    finding = returned_values(whole, trial)
     if finding:
-        return TrialVerdict(trial, False, "failed", finding=finding, divergence=divergence,
-                            raw=raw)
+        return TrialVerdict(trial, False, "failed", finding=finding)
+    raw = raw_statistics(whole.spike_times)
+    finding = reset_after_spikes(whole, trial) or input_in_whole_spikes(whole, trial)
+    if finding:
+        return TrialVerdict(trial, False, "failed", finding=finding, raw=raw)
     calibration = context.calibration_for(trial)
-    results = compare_statistics(obs.spike_times, calibration,
+    results = compare_statistics(whole.spike_times, calibration,
                                  n_tests or n_statistical_tests(trial.function))
     if all(r.passed for r in results):
         return TrialVerdict(trial, True, "statistical", statistics=results, raw=raw)
     detail = ("Its spike statistics are outside the range of the reference model: "
-              + describe(results, obs.spike_times, calibration["raw_means"]) + ".")
-    return TrialVerdict(trial, False, "failed", statistics=results, detail=detail,
-                        divergence=divergence, raw=raw)
+              + describe(results, whole.spike_times, calibration["raw_means"]) + ".")
+    return TrialVerdict(trial, False, "failed", statistics=results, detail=detail, raw=raw)
 
 
-def judge_function(function: str, observations: dict[str, SpikeTrain],
-                   context: ReferenceContext) -> ExerciseVerdict:
-    """Judge every hidden trial of one exercise function, then name the mistake if it fails."""
+def judge_identification(obs: SpikeTrain | None, trial: Trial, context: ReferenceContext
+                         ) -> TrialVerdict | None:
+    """A seeded-only trial: compared step by step when the student drew the reference's random
+    numbers; nothing to say on another stream (its statistics are not calibrated)."""
+    if obs is None:
+        return None
+    ref = context.reference(trial)
+    if not obs.rng_state or obs.rng_state != ref.rng_state:
+        return None
+    finding = returned_values(obs, trial)
+    if finding:
+        return TrialVerdict(trial, False, "failed", finding=finding)
+    comparison = compare_seeded(obs, ref)
+    if comparison.same:
+        return TrialVerdict(trial, True, "seeded", raw=raw_statistics(obs.spike_times))
+    finding = reset_after_spikes(obs, trial) or input_in_whole_spikes(obs, trial)
+    return TrialVerdict(trial, False, "failed", finding=finding,
+                        divergence=comparison.sentence(), raw=raw_statistics(obs.spike_times))
+
+
+def judge_function(function: str, first: dict[str, SpikeTrain],
+                   whole: dict[str, SpikeTrain | None], context: ReferenceContext
+                   ) -> ExerciseVerdict:
+    """Judge every hidden trial of one exercise function, then name the mistake if it fails.
+
+    ``first``: the seeded calls, by the (whole) trial's id, and by their own id for the
+    identification trials; ``whole``: the whole calls (None where not made).
+    """
     verdicts = []
     for trial in HIDDEN_TRIALS[function]:
-        obs = observations.get(trial.id) or SpikeTrain(
+        obs = first.get(trial.id) or SpikeTrain(
             trial_id=trial.id, error="the trial did not run (the notebook stopped before it)")
-        verdicts.append(judge_trial(obs, trial, context))
+        verdicts.append(judge_trial(obs, whole.get(trial.id), trial, context))
+    for trial in IDENTIFICATION_TRIALS[function]:
+        judged = judge_identification(first.get(trial.id), trial, context)
+        if judged is not None:
+            verdicts.append(judged)
     verdict = ExerciseVerdict(function, verdicts)
     if not verdict.passed:
-        verdict.mistake, verdict.mistake_exact = match_mistake(function, observations, context)
+        verdict.mistake, verdict.mistake_exact = match_mistake(function, first, whole, context)
     return verdict
 
 
-def match_mistake(function: str, observations: dict[str, SpikeTrain],
-                  context: ReferenceContext) -> tuple[Mistake | None, bool]:
-    """The known mistake the student's trials resemble most, and whether exactly (same seed)."""
-    trials = [t for t in HIDDEN_TRIALS[function] if t.id in observations]
-    returned = [t for t in trials if observations[t.id].v is not None
-                and observations[t.id].spike_times is not None]
+def _same_as_mutant(obs: SpikeTrain, run: Trial, mistake: Mistake,
+                    context: ReferenceContext) -> bool:
+    mutant = context.mutant(run, mistake)
+    return bool(obs.rng_state) and obs.rng_state == mutant.rng_state \
+        and compare_seeded(obs, mutant).same
+
+
+def match_mistake(function: str, first: dict[str, SpikeTrain],
+                  whole: dict[str, SpikeTrain | None], context: ReferenceContext
+                  ) -> tuple[Mistake | None, bool]:
+    """The known mistake the student's trials resemble most, and whether exactly (the same
+    trace as the mutant's from the same random numbers)."""
+    trials = [t for t in HIDDEN_TRIALS[function] if t.id in first]
+    runs = [(first[t.id], seeded_trial(t)) for t in trials]
+    runs += [(first[t.id], t) for t in IDENTIFICATION_TRIALS[function] if t.id in first]
+    returned = [(obs, run) for obs, run in runs
+                if obs.v is not None and obs.spike_times is not None]
     candidates = [m for m in MISTAKES if m.function == function]
-    # Exact: the mutant drew the same inputs and produced the same spike train on every trial
-    # (checked trial by trial, so most mutants are only ever run on the first one).
+    # Exact: checked run by run, so most mutants are only ever run on the first one.
     for mistake in candidates:
-        if returned and all(
-                observations[t.id].rng_state == context.mutant(t, mistake).rng_state
-                and same_spike_train(observations[t.id], context.mutant(t, mistake))
-                for t in returned):
+        if returned and all(_same_as_mutant(obs, run, mistake, context)
+                            for obs, run in returned):
             return mistake, True
-    usable = [t for t in returned if returned_values(observations[t.id], t) is None]
+    usable = [t for t in trials if whole.get(t.id) is not None
+              and returned_values(whole[t.id], t) is None]
     if not usable:
         return None, False
     # Approximate: the same structural problem and the closest spike statistics.
@@ -215,7 +298,7 @@ def match_mistake(function: str, observations: dict[str, SpikeTrain],
     for mistake in candidates:
         distance = 0.0
         for trial in usable:
-            obs, mutant = observations[trial.id], context.mutant(trial, mistake)
+            obs, mutant = whole[trial.id], context.mutant(trial, mistake)
             if returned_values(mutant, trial) is not None:
                 distance = math.inf
                 break
