@@ -12,6 +12,7 @@ differ.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import ClearHiddenTests
@@ -53,13 +54,13 @@ class Assignment:
 
     @classmethod
     def load(cls, settings: Settings, course: Course, name: str,
-             masters: dict[str, NotebookMaster] | None = None) -> Assignment:
+             masters: dict[str, NotebookMaster] | None = None,
+             from_source: dict[str, NotebookMaster] | None = None) -> Assignment:
         """``masters``: the notebooks as the gradebook has them (grade); None: from source/
-        (check)."""
+        (check). ``from_source``: the masters already read from source/ (read here if None)."""
         source_dir = course.source_dir(name)
-        paths = master_notebooks(source_dir, name)
-        from_source = {p.stem: NotebookMaster.from_master(p, name, settings.config,
-                                                          settings.root) for p in paths}
+        if from_source is None:
+            from_source = read_source_masters(settings, source_dir, name)
         declarations = load_plugins(settings.options.plugins)
         validate(declarations, name, from_source)
         if masters is None:
@@ -158,3 +159,10 @@ class Assignment:
 def _exclude_overwriting(settings: Settings) -> dict[str, list[str]]:
     value = settings.config.get("Autograde", {}).get("exclude_overwriting", {})
     return dict(value) if isinstance(value, dict) else {}
+
+
+def read_source_masters(settings: Settings, source_dir: Path, name: str
+                        ) -> dict[str, NotebookMaster]:
+    """Every master notebook of ``name`` in source/, by notebook name."""
+    return {p.stem: NotebookMaster.from_master(p, name, settings.config, settings.root)
+            for p in master_notebooks(source_dir, name)}

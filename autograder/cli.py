@@ -146,7 +146,7 @@ def _settings(args: argparse.Namespace):
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder.grade import GradeOptions
+    from autograder.config import GradeOptions
 
     settings = _settings(args)
     options = GradeOptions(assignment=args.assignment, students=args.student, force=args.force,

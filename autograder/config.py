@@ -106,6 +106,18 @@ def load_config(root: Path, overrides: Config | None = None) -> Config:
 
 
 @dataclass
+class GradeOptions:
+    """What one ``grade`` command was asked (the rest comes from the configuration)."""
+
+    assignment: str
+    students: str = "*"
+    force: bool = False
+    scheduler: str | None = None
+    db_url: str | None = None
+    progress: bool = True
+
+
+@dataclass
 class Settings:
     """What every command needs from the course and its configuration."""
 

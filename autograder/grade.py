@@ -29,14 +29,13 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import OperationalError
 
 from autograder import __version__
-from autograder.assignment import Assignment, Prepared
-from autograder.config import Settings
+from autograder.assignment import Assignment, Prepared, read_source_masters
+from autograder.config import GradeOptions, Settings
 from autograder.course import Course, ensure_tools_on_path
 from autograder.errors import GraderError, SubmissionError, first_line
 from autograder.execute.job import COMPLETED, WORKER_ERROR, ExecutionRecord, Job
 from autograder.isolation import describe_missing
 from autograder.judge import IN_PROCESS, MANUAL, TRUSTED
-from autograder.master import master_notebooks
 from autograder.record import (
     GradebookWriter,
     GradeResult,
@@ -51,18 +50,6 @@ from autograder.record import (
 from autograder.register import current_masters
 from autograder.submission import Submission, read_submission
 from autograder.workers import worker_pool
-
-
-@dataclass
-class GradeOptions:
-    """What one ``grade`` command was asked (the rest comes from the configuration)."""
-
-    assignment: str
-    students: str = "*"
-    force: bool = False
-    scheduler: str | None = None
-    db_url: str | None = None
-    progress: bool = True
 
 
 @dataclass
@@ -147,11 +134,8 @@ class Grader:
         """Masters from the gradebook (recorded or updated from source/ when needed), checks
         validated and prepared: everything that can stop the batch happens here, first."""
         ensure_tools_on_path()
-        from autograder.master import NotebookMaster
-
-        paths = master_notebooks(self.course.source_dir(self.name), self.name)
-        from_source = {p.stem: NotebookMaster.from_master(p, self.name, self.settings.config,
-                                                          self.settings.root) for p in paths}
+        from_source = read_source_masters(self.settings, self.course.source_dir(self.name),
+                                          self.name)
         try:
             masters = current_masters(self.settings.root, self.settings.config, self.name,
                                       self.db_url, self.settings.course_id(), from_source,
@@ -159,7 +143,8 @@ class Grader:
         except OperationalError as exc:
             raise GraderError(f"cannot open the gradebook {self.db_url}: "
                               f"{first_line(exc.orig or exc)}") from None
-        self.assignment = Assignment.load(self.settings, self.course, self.name, masters)
+        self.assignment = Assignment.load(self.settings, self.course, self.name, masters,
+                                          from_source)
         return self.assignment
 
     def is_done(self, student: str, digest: str, in_gradebook: set[str]) -> bool:
@@ -182,13 +167,15 @@ class Grader:
         judge_started = time.monotonic()
         submission = prepared.submission
         judged = self.assignment.judge(prepared, record.notebooks)
-        self.writer.open_submission(submission)
-        saved = {j.name: self.writer.record_scores(submission, j.name, j.notebook)
-                 for j in judged}
+        with self.writer.transaction():
+            self.writer.open_submission(submission)
+            saved = {j.name: self.writer.record_scores(submission, j.name, j.notebook)
+                     for j in judged}
+            zeros = self._zero_failed(prepared)
         tests: list[TestResult] = []
         for j in judged:
             tests.extend(scores_from_notebook(j))
-        tests.extend(self._zero_failed(prepared))
+        tests.extend(zeros)
         notes = list(prepared.notes) + self._extra_notebooks(prepared)
         for name, nb_record in record.notebooks.items():
             if nb_record.status != COMPLETED:
@@ -243,15 +230,15 @@ class Grader:
         tests, notes = [], list(submission.notes)
         self.writer.rollback()
         try:
-            self.writer.open_submission(submission)
-            for name in sorted(self.assignment.master.notebooks):
-                points = self.writer.record_zero(submission, name)
-                tests.extend(TestResult(gid, 0.0, p, reason, False, name, IN_PROCESS)
-                             for gid, p in points.items())
+            with self.writer.transaction():
+                self.writer.open_submission(submission)
+                for name in sorted(self.assignment.master.notebooks):
+                    points = self.writer.record_zero(submission, name)
+                    tests.extend(TestResult(gid, 0.0, p, reason, False, name, IN_PROCESS)
+                                 for gid, p in points.items())
         except OperationalError:
             raise
         except Exception as exc:
-            self.writer.rollback()
             notes.append(f"not recorded in the gradebook: {first_line(exc)}")
             tests = [TestResult(gid, 0.0, p, reason, False, name, IN_PROCESS)
                      for name, points in self.assignment.max_scores().items()

@@ -22,6 +22,14 @@ CELLS = {
     "a function": "def f():\n    return 1\n",
     "a classic prompt": ">>> x = 1\n>>> print(x)",
     "an indented first line": "    x = 1\n    y = 2",
+    "a question mark in a docstring": 'def f():\n    """Is dv ever positive?"""\n    return 1\n',
+    "a question mark in a comment": "x = 1  # why?\ny = x % 3\n",
+    "a percent format": "print('%d%%' % 5)",
+    "a help request after plain lines": "x = 1\ny = 'a?'\nlen?",
+    "a magic in a block": "for i in range(2):\n    %time i\n",
+    "a shell command after a docstring": '"""why?"""\n!echo hi',
+    "a question mark ending a string line": "s = '''why?\n'''\nprint(s)",
+    "a magic assigned after a comment": "# what?\nt = %time 1",
 }
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -22,20 +26,27 @@ class WorkerError(RuntimeError):
 
 
 class Worker:
-    """One warm zygote process and the pipes to it."""
+    """One warm zygote process and the pipes to it.
+
+    A worker is either a process the coordinator started, or a sibling forked by such a process
+    once it was warm (see :meth:`spawn`): the coordinator then holds only its pipes and pid.
+    """
 
     def __init__(self, plan: SandboxPlan, forbidden_modules: tuple[str, ...] = ()):
         self.plan = plan
         self.forbidden_modules = forbidden_modules
         self.process: subprocess.Popen | None = None
+        self.stdin = None  # jobs go out here
+        self.stdout = None  # records come back here
         self.info: dict = {}
 
     def start(self) -> Worker:
         """Start the worker and wait until it is warm (a couple of seconds: imports)."""
         return self.spawn().wait_ready()
 
-    def spawn(self) -> Worker:
-        """Start the worker process without waiting for it to be ready."""
+    def spawn(self, siblings: list[Worker] = ()) -> Worker:
+        """Start the worker process without waiting for it to be ready; once warm, it forks one
+        sibling for each of ``siblings``, which then talk through their own pipes."""
         # A minimal environment: whatever the grader's own holds (database passwords, tokens)
         # must not be readable from /proc/self/environ inside the sandbox.
         env = {k: os.environ[k] for k in _PASSED_ENV if k in os.environ}
@@ -43,14 +54,28 @@ class Worker:
         env["AUTOGRADER_FORBIDDEN_MODULES"] = ",".join(self.forbidden_modules)
         env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"})
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.execute.zygote"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, env=env, close_fds=True)
+        theirs: list[int] = []
+        for sibling in siblings:
+            jobs_in, jobs_out = os.pipe()
+            records_in, records_out = os.pipe()
+            sibling.stdin = os.fdopen(jobs_out, "wb", buffering=0)
+            sibling.stdout = os.fdopen(records_in, "rb", buffering=0)
+            theirs += [jobs_in, records_out]
+        env["AUTOGRADER_SIBLINGS"] = ";".join(f"{a},{b}" for a, b in zip(theirs[::2],
+                                                                          theirs[1::2]))
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "autograder.execute.zygote"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, env=env, close_fds=True, pass_fds=theirs)
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        self.stdin, self.stdout = self.process.stdin, self.process.stdout
         return self
 
     def wait_ready(self) -> Worker:
         try:
-            message = read_message(self.process.stdout.fileno())
+            message = read_message(self.stdout.fileno())
         except ProtocolError:
             message = None
         if not message or message.get("t") != "ready":
@@ -68,13 +93,19 @@ class Worker:
         """What the worker's sandbox achieved when it started (see zygote.probe_isolation)."""
         return dict(self.info.get("isolation") or {})
 
+    def _alive(self) -> bool:
+        if self.process is not None:
+            return self.process.poll() is None
+        return self.stdout is not None
+
     def run(self, job: Job) -> ExecutionRecord:
         """Execute one job; a worker that dies is restarted and the job recorded as failed."""
-        if self.process is None or self.process.poll() is not None:
+        if not self._alive():
+            self.close()
             self.start()
         try:
-            write_message(self.process.stdin.fileno(), job.as_dict())
-            data = read_message(self.process.stdout.fileno())
+            write_message(self.stdin.fileno(), job.as_dict())
+            data = read_message(self.stdout.fileno())
             if data is None:
                 raise ProtocolError("the worker exited")
             return ExecutionRecord.from_dict(data)
@@ -83,19 +114,42 @@ class Worker:
             return ExecutionRecord(status=WORKER_ERROR, reason=f"the grading worker failed: {exc}")
 
     def close(self) -> None:
-        if self.process is None:
+        """Stop the worker: end of its jobs, then up to 10 s to finish its last cleanup."""
+        if self.stdout is None:
             return
-        if not self.info:  # still warming up and never used: no need to wait for it
+        pid = self.info.get("pid")
+        if self.process is not None and not self.info:  # still warming up, never used
             self.process.kill()
         try:
-            self.process.stdin.close()
-            self.process.wait(timeout=10)
+            self.stdin.close()
+            if self.process is not None:
+                self.process.wait(timeout=10)
+            elif not _wait_for_eof(self.stdout.fileno(), 10) and pid:
+                _kill(pid)
         except (OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait()
+            if self.process is not None:
+                self.process.kill()
+                self.process.wait()
+            elif pid:
+                _kill(pid)
         finally:
-            self.process.stdout.close()
-            self.process = None
+            self.stdout.close()
+            self.process = self.stdin = self.stdout = None
+
+
+def _wait_for_eof(fd: int, seconds: float) -> bool:
+    """Read and drop until end of file (a sibling closed its last copy); False on timeout."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready and not os.read(fd, 65536):
+            return True
+    return False
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
 
 
 class LocalPool:
@@ -110,8 +164,8 @@ class LocalPool:
 
     def __enter__(self) -> LocalPool:
         """Start the workers warming up; they become ready while the caller does other work."""
-        self.workers = [Worker(self.plan, self.forbidden_modules).spawn()
-                        for _ in range(self.count)]
+        self.workers = [Worker(self.plan, self.forbidden_modules) for _ in range(self.count)]
+        self.workers[0].spawn(siblings=self.workers[1:])
         self._ready = False
         return self
 

@@ -1,0 +1,84 @@
+"""The local pool: one warm-up for all the workers of a machine, and a dead worker replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from autograder.execute.job import COMPLETED, WORKER_ERROR, CellTask, Job, Limits, NotebookTask
+from autograder.execute.plan import sandbox_plan
+from autograder.execute.pool import LocalPool
+
+pytestmark = pytest.mark.slow
+
+
+def job(name: str, source: str = "import os; print(os.getpid())") -> Job:
+    return Job(name, [NotebookTask("nb", [CellTask(0, source)])], {}, Limits())
+
+
+def parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as handle:
+        return int(handle.read().rsplit(")", 1)[1].split()[1])
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def gone_within(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(alive(p) for p in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_workers_of_a_machine_are_forked_from_one_warm_process():
+    with LocalPool(sandbox_plan(), 3) as pool:
+        pool.isolation()
+        first, *siblings = pool.workers
+        pids = [w.info["pid"] for w in pool.workers]
+        assert first.process is not None and first.process.pid == pids[0]
+        assert all(w.process is None for w in siblings), "siblings are not started anew"
+        assert len(set(pids)) == 3
+        assert all(parent_of(w.info["pid"]) == pids[0] for w in siblings)
+        records = [record for _, record in pool.run(job(f"s{i}") for i in range(9))]
+    assert [r.status for r in records] == [COMPLETED] * 9
+    assert gone_within(pids, 10), "closing the pool stops every worker, siblings included"
+
+
+def test_a_sibling_that_dies_is_replaced_and_the_others_go_on():
+    with LocalPool(sandbox_plan(), 2) as pool:
+        pool.isolation()
+        sibling = pool.workers[1]
+        old_pid = sibling.info["pid"]
+        os.kill(old_pid, signal.SIGKILL)
+        records = [record for _, record in pool.run(job(f"s{i}") for i in range(6))]
+        assert sibling.process is None or sibling.process.pid != old_pid
+        statuses = [r.status for r in records]
+        assert statuses.count(WORKER_ERROR) <= 1, statuses
+        assert statuses.count(COMPLETED) >= 5, statuses
+        # the replacement works
+        again = [record for _, record in pool.run(job(f"t{i}") for i in range(4))]
+        assert [r.status for r in again] == [COMPLETED] * 4
+
+
+def test_a_failed_warm_up_stops_every_sibling(monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_FORBIDDEN_MODULES", "")
+    pool = LocalPool(sandbox_plan(), 3, forbidden_modules=("json",))  # the worker loads json
+    with pytest.raises(Exception, match="refusing to run student code"):
+        with pool:
+            pool.isolation()
+    assert all(w.stdout is None for w in pool.workers)
