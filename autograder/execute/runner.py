@@ -77,6 +77,7 @@ def run_pid_parent(cmd_fd: int, result_fd: int, control_fd: int, plan: sandbox.S
     """The PID-namespace parent of one notebook of a several-notebook job; never returns."""
     code = 1
     try:
+        sandbox.set_process_name("ag-pid-parent")
         sandbox.die_with_parent()
         _close_inherited_fds({cmd_fd, result_fd, control_fd})
         achieved = sandbox.enter_pid_namespace(plan)
@@ -105,6 +106,7 @@ def run_notebook_process(cmd_fd: int, result_fd: int, plan: sandbox.SandboxPlan,
                          achieved: dict) -> None:
     """The notebook process (see the module docstring); never returns."""
     try:
+        sandbox.set_process_name("ag-notebook")
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         sandbox.die_with_parent()
         os.setsid()

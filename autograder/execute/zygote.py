@@ -104,9 +104,10 @@ def main() -> int:
     os.dup2(2, 1)  # stray prints from libraries must not corrupt the protocol
     from autograder.execute import cgroups as cgroups_module
     from autograder.execute.protocol import write_message
-    from autograder.execute.sandbox import SandboxPlan
+    from autograder.execute.sandbox import SandboxPlan, set_process_name
     from autograder.execute.shell import make_shell
 
+    set_process_name("ag-worker")
     plan = SandboxPlan.from_dict(json.loads(os.environ.get("AUTOGRADER_SANDBOX_PLAN", "{}")))
     forbidden = [m for m in os.environ.get("AUTOGRADER_FORBIDDEN_MODULES", "").split(",") if m]
     _warm_imports()
@@ -186,6 +187,7 @@ def serve(plan, shell, baseline: int, protocol_out: int, cgroups) -> None:
     """
     from autograder.execute.job import WORKER_ERROR, ExecutionRecord, Job
     from autograder.execute.protocol import read_message, write_message
+    from autograder.execute.sandbox import set_process_name
     from autograder.execute.supervisor import run_job
 
     owing: dict[int, int] = {}  # supervisor pid -> read end of its status pipe
@@ -207,6 +209,7 @@ def serve(plan, shell, baseline: int, protocol_out: int, cgroups) -> None:
         status_read, status_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the supervisor of one job
+            set_process_name("ag-supervisor")
             os.close(status_read)
             for fd in owing.values():
                 os.close(fd)
