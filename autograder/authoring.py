@@ -3,7 +3,8 @@
 ``python -m autograder release ASSIGNMENT`` executes the master notebooks, saves the figure of
 every answer cell that defines a function as ``example_<function>.png`` beside the master (the
 student notebook shows it as the example output), then runs nbgrader's own
-``generate_assignment``.
+``generate_assignment`` and embeds every image the released notebooks link to in the notebooks
+themselves (Colab shows no file that sits beside a notebook).
 
 ``python -m autograder demo FOLDER`` builds a throwaway course in FOLDER: a copy of the course's
 source/, release/ and configuration, and, for every assignment whose trusted-check declaration
@@ -15,6 +16,9 @@ from __future__ import annotations
 
 import ast
 import base64
+import io
+import mimetypes
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -63,9 +67,23 @@ def example_figures(executed: NotebookNode) -> dict[str, bytes]:
         for output in cell.get("outputs", []):
             png = output.get("data", {}).get("image/png")
             if png:
-                figures[f"{EXAMPLE_PREFIX}{functions[0]}.png"] = base64.b64decode(png)
+                figures[f"{EXAMPLE_PREFIX}{functions[0]}.png"] = compact_png(
+                    base64.b64decode(png))
                 break
     return figures
+
+
+def compact_png(data: bytes, colors: int = 32) -> bytes:
+    """The figure with a palette of ``colors``: a third of the size, and no visible change for
+    line plots. Example figures are embedded in every student notebook, and so in every
+    submission the grader reads."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        out = io.BytesIO()
+        image.convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(
+            out, "PNG", optimize=True)
+    return out.getvalue()
 
 
 def regenerate_release(settings: Settings, assignment: str) -> Path:
@@ -79,9 +97,57 @@ def regenerate_release(settings: Settings, assignment: str) -> Path:
     release = course.release_dir(assignment)
     if release.exists():
         print(f"replacing {release} (nbgrader generate_assignment --force)")
-    generate_assignment(settings, assignment)
+    for line in release_assignment(settings, assignment):
+        print(line)
     print(f"wrote {release}")
     return release
+
+
+def release_assignment(settings: Settings, assignment: str, release_dir: Path | None = None,
+                       db_url: str | None = None) -> list[str]:
+    """The student version: nbgrader's generate_assignment, then the linked images embedded.
+    Returns what was embedded, one line each."""
+    generate_assignment(settings, assignment, release_dir, db_url)
+    root = Path(release_dir) if release_dir is not None else \
+        Course.from_settings(settings).release_dir(assignment).parent
+    folder = root / assignment
+    done = []
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        files = embed_images(nb, folder)
+        if files:
+            nbformat.write(nb, str(path))
+            done.append(f"embedded {', '.join(sorted(f.name for f in files))} in {path.name}")
+    return done
+
+
+#: A markdown image (``![alt](target)``) or an HTML one (``<img ... src="target"``).
+_IMAGE = re.compile(r'(?P<md>!\[[^\]]*\]\()(?P<md_target>[^)\s]+)(?=[)\s])'
+                    r'|(?P<html><img\b[^>]*?\bsrc=["\'])(?P<html_target>[^"\']+)')
+
+
+def embed_images(nb: NotebookNode, folder: Path) -> set[Path]:
+    """Replace links to image files beside the notebook, in its markdown cells, by the images
+    themselves (data URIs): Jupyter, JupyterLab, VS Code and Colab all show those, and the
+    notebook keeps its figures wherever it is copied. Returns the files embedded."""
+    embedded: set[Path] = set()
+
+    def inline(match: re.Match) -> str:
+        prefix = match.group("md") or match.group("html")
+        target = match.group("md_target") or match.group("html_target")
+        path = (folder / target).resolve()
+        kind = mimetypes.guess_type(target)[0] or ""
+        if ":" in target or not kind.startswith("image/") or not path.is_file() or \
+                not path.is_relative_to(folder.resolve()):
+            return match.group(0)
+        embedded.add(path)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"{prefix}data:{kind};base64,{data}"
+
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _IMAGE.sub(inline, cell.source)
+    return embedded
 
 
 def generate_assignment(settings: Settings, assignment: str, release_dir: Path | None = None,

@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 from nbgrader.validator import Validator
 
-from autograder.authoring import example_figures, execute_notebook, generate_assignment
+from autograder.authoring import example_figures, execute_notebook, release_assignment
 from autograder.config import Settings
 from solutions.W1D1_Tutorial2.catalogue import answer, fill_in
 from tests.helpers import ASSIGNMENT, MASTER, NOTEBOOK, RELEASE, REPO, copy_course
@@ -155,11 +155,11 @@ def test_demo_sliders_are_those_of_the_tutorial(master_nb):
 # --- the release ---------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_committed_release_is_what_generate_assignment_writes(tmp_path):
+def test_committed_release_is_what_the_release_command_writes(tmp_path):
     root = copy_course(tmp_path / "course")
     fresh_dir = tmp_path / "fresh"
-    generate_assignment(Settings.load(root), ASSIGNMENT, release_dir=fresh_dir,
-                        db_url=f"sqlite:///{tmp_path / 'gb.db'}")
+    release_assignment(Settings.load(root), ASSIGNMENT, release_dir=fresh_dir,
+                       db_url=f"sqlite:///{tmp_path / 'gb.db'}")
     fresh_dir = fresh_dir / ASSIGNMENT
     committed_dir = REPO / "release" / ASSIGNMENT
     assert sorted(p.name for p in fresh_dir.iterdir()) == \
@@ -194,10 +194,9 @@ def test_release_needs_nothing_but_its_folder_and_four_libraries(release_nb):
                         "contextlib", "io", "warnings"}, imported
     assert not re.search(r"https?://", code), "a code cell refers to a URL"
     assert "pip install" not in code
-    for name in ("nma.mplstyle", "example_lif_neuron.png", "example_lif_neuron_inh.png"):
-        assert (RELEASE.parent / name).exists()
+    assert (RELEASE.parent / "nma.mplstyle").exists()
     markdown = "\n".join(c.source for c in release_nb.cells if c.cell_type == "markdown")
-    assert "](example_lif_neuron.png)" in markdown and "](example_lif_neuron_inh.png)" in markdown
+    assert markdown.count("](data:image/png;base64,") == 2, "both example outputs are embedded"
     assert not re.search(r"!\[[^\]]*\]\(https?://", markdown), "an image is fetched from the web"
 
 
@@ -226,3 +225,35 @@ def test_finished_release_runs_clean_and_passes_its_self_checks(finished_release
         assert f"self-checks passed: {function} returns" in text
     figure = cell_by_id(finished_release_run, "ex1_lif_neuron").outputs
     assert any("image/png" in o.get("data", {}) for o in figure)
+
+
+# --- images: embedded, so that Colab shows them ------------------------------------------------
+
+RELATIVE_IMAGE = re.compile(r"!\[[^\]]*\]\((?!data:|https?:)[^)]+\)|<img\b[^>]*\bsrc=[\"'](?!data:|https?:)")
+
+
+@pytest.mark.parametrize("notebook", sorted(p.relative_to(REPO) for p in
+                                            (REPO / "release").glob("*/*.ipynb")),
+                         ids=lambda p: f"{p} embeds its images")
+def test_released_notebooks_embed_their_images(notebook):
+    nb = nbformat.read(str(REPO / notebook), as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert not RELATIVE_IMAGE.findall(text), "a released notebook links to an image file"
+
+
+def test_embedding_inlines_only_images_beside_the_notebook(tmp_path):
+    from autograder.authoring import embed_images
+
+    folder = tmp_path / "release"
+    folder.mkdir()
+    (folder / "fig.png").write_bytes(b"\x89PNG fake")
+    (folder / "notes.txt").write_text("not an image")
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG outside")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "![a figure](fig.png) <img src='fig.png' width=3> ![web](https://example.org/x.png) "
+        "![outside](../secret.png) ![text](notes.txt) ![missing](gone.png)")])
+    assert embed_images(nb, folder) == {(folder / "fig.png").resolve()}
+    text = nb.cells[0].source
+    assert text.count("data:image/png;base64,") == 2
+    for kept in ("https://example.org/x.png", "../secret.png", "notes.txt", "gone.png"):
+        assert kept in text
