@@ -67,7 +67,8 @@ class HiddenModelCheck(TrustedCheck):
             if trial.id in observations:
                 first[trial.id] = from_observation(observations[trial.id], trial.id)
         verdict = judge_function(self.function, first, whole, shared_context())
-        return Verdict(passed=verdict.passed, message=verdict.render(),
+        return Verdict(passed=verdict.passed, message=verdict.student_message(),
+                       details=verdict.render(),
                        label=verdict.mistake.key if verdict.mistake else None,
                        label_text=verdict.mistake.description if verdict.mistake else None,
                        data=verdict.summary())

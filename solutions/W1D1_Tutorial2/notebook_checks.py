@@ -48,9 +48,10 @@ def check_function(name: str, func: Callable, context: ReferenceContext | None =
 
 
 def _assert_passes(verdict: ExerciseVerdict) -> None:
+    """What the student reads in nbgrader's feedback: the same words as in ours."""
     if not verdict.passed:
-        raise AssertionError(verdict.render()) from None
-    print(verdict.render())
+        raise AssertionError(verdict.student_message()) from None
+    print(verdict.student_message())
 
 
 def check_lif_neuron(func: Callable) -> None:

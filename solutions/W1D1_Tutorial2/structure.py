@@ -89,15 +89,15 @@ def reset_after_spikes(obs: SpikeTrain, trial: Trial) -> Finding | None:
     not_reset = spikes[np.abs(v[spikes]) > RTOL]
     if not_reset.size:
         step = int(not_reset[0])
-        return Finding("reset", f"v should be reset to 0 at every spike; at the spike at step "
-                       f"{step} it is {v[step]:.4g}.")
+        return Finding("reset", f"v should be reset to 0 at every spike; at the spike at time "
+                       f"step {step} it is {v[step]:.4g}.")
     quiet = np.ones(v.size, dtype=bool)
     quiet[spikes] = False
     above = np.flatnonzero(quiet & (v > 1 + tolerance(v)))
     if above.size:
         step = int(above[0])
-        return Finding("threshold", f"v is {v[step]:.4g} at step {step} without a spike: the "
-                       "neuron should spike (and reset) whenever v goes above 1.")
+        return Finding("threshold", f"v is {v[step]:.4g} at time step {step} without a spike: "
+                       "the neuron should spike (and reset) whenever v goes above 1.")
     return None
 
 
@@ -125,10 +125,12 @@ def input_in_whole_spikes(obs: SpikeTrain, trial: Trial) -> Finding | None:
     if bad.size:
         i = int(bad[0])
         if trial.function == "lif_neuron":
-            return Finding("input_term", f"at step {i}, v changes by {v[i] - v[i - 1]:.6g}, "
-                           f"which is not alpha ({alpha:g}) times a whole number of input spikes "
-                           "(dV = alpha * I with I ~ Poisson(rate)).")
-        return Finding("input_term", f"at step {i}, v[i] - (1 - beta) * v[i-1] = "
-                       f"{v[i] - (1 - beta) * v[i - 1]:.6g}, which is not alpha ({alpha:g}) times "
-                       "a whole number of input spikes (dV = -beta V + alpha (I_exc - I_inh)).")
+            return Finding("input_term", f"At time step {i} your v changed by "
+                           f"{v[i] - v[i - 1]:.4g}. Each input spike should raise v by exactly "
+                           f"alpha ({alpha:g}), so a step can only change v by a whole number of "
+                           f"times {alpha:g}.")
+        return Finding("input_term", f"At time step {i}, apart from the leak, your v changed by "
+                       f"{v[i] - (1 - beta) * v[i - 1]:.4g}. Each excitatory input spike should "
+                       f"raise v by alpha ({alpha:g}) and each inhibitory one lower it by alpha, "
+                       f"so this can only be a whole number of times {alpha:g}.")
     return None

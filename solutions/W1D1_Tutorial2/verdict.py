@@ -65,6 +65,8 @@ class TrialVerdict:
     divergence: str | None = None
     detail: str = ""
     raw: dict | None = None  # spike count, ISI mean and CV of the student's train
+    comparison: Comparison | None = None  # the seeded comparison, when it failed
+    reference_raw: dict | None = None  # the reference's typical raw statistics (other stream)
 
     @property
     def message(self) -> str:
@@ -76,6 +78,23 @@ class TrialVerdict:
         if self.divergence:
             parts.append(self.divergence)
         return f"{self.trial.id}: " + " ".join(parts)
+
+    def evidence(self) -> str:
+        """One or two plain sentences on what went wrong in this run (for the student)."""
+        if self.passed:
+            return ""
+        run = f"In a test run with {_parameters(self.trial)}, "
+        diverged = self.comparison is not None and self.comparison.step is not None
+        if self.finding is not None and not (diverged and self.finding.key == "input_term"):
+            return plain_finding(self.finding)
+        if diverged:
+            c = self.comparison
+            return (f"{run}given the same random input spikes as the model answer, your v first "
+                    f"differs at time step {c.step}: yours is {c.yours:.4g}, the model "
+                    f"answer's is {c.expected:.4g}.")
+        if self.raw and self.reference_raw:
+            return run + plain_statistics(self.raw, self.reference_raw, self.trial)
+        return ""
 
 
 @dataclass
@@ -115,7 +134,35 @@ class ExerciseVerdict:
                     "else with them. " + failed.divergence)
         return failed.detail
 
+    def student_message(self) -> str:
+        """What the student reads: the verdict and the named mistake, then at most two plain
+        sentences of evidence from the first test run that went wrong. No statistics jargon,
+        nothing said twice; :meth:`render` keeps every run's detail for the instructor."""
+        total = len(self.trials)
+        if self.passed:
+            return (f"Passed: {self.function} behaves like the model answer in all {total} test "
+                    "runs, which use other parameter values and other random inputs than the "
+                    "notebook.")
+        failed = next(t for t in self.trials if not t.passed)
+        evidence = failed.evidence()
+        if self.mistake is not None:
+            lead = "" if self.mistake_exact else "this looks like "
+            sentences = [f"Not yet right: {lead}{self.mistake.description}."]
+        elif evidence:
+            sentences = [f"Not yet right. {evidence}"]
+            evidence = ""
+        else:
+            sentences = [f"Not yet right: {self.function} does not behave like the model answer."]
+        if evidence:
+            sentences.append(evidence)
+        n_failed = total - sum(t.passed for t in self.trials)
+        if total > 1:
+            share = f"All {total}" if n_failed == total else f"{n_failed} of the {total}"
+            sentences.append(f"{share} test runs disagree with the model answer.")
+        return " ".join(sentences)
+
     def render(self) -> str:
+        """Every test run's result, for the instructor (the class report)."""
         n_pass = sum(t.passed for t in self.trials)
         total = len(self.trials)
         if self.passed:
@@ -200,7 +247,7 @@ def judge_trial(first: SpikeTrain, whole: SpikeTrain | None, trial: Trial,
             return TrialVerdict(trial, True, "seeded", raw=raw)
         finding = reset_after_spikes(first, short) or input_in_whole_spikes(first, short)
         return TrialVerdict(trial, False, "failed", finding=finding,
-                            divergence=comparison.sentence(), raw=raw)
+                            divergence=comparison.sentence(), raw=raw, comparison=comparison)
     if whole is None:
         return TrialVerdict(trial, False, "failed", finding=Finding(
             "not_observed", f"{trial.function} could not be observed on a whole trial."))
@@ -218,7 +265,8 @@ def judge_trial(first: SpikeTrain, whole: SpikeTrain | None, trial: Trial,
         return TrialVerdict(trial, True, "statistical", statistics=results, raw=raw)
     detail = ("Its spike statistics are outside the range of the reference model: "
               + describe(results, whole.spike_times, calibration["raw_means"]) + ".")
-    return TrialVerdict(trial, False, "failed", statistics=results, detail=detail, raw=raw)
+    return TrialVerdict(trial, False, "failed", statistics=results, detail=detail, raw=raw,
+                        reference_raw=calibration["raw_means"])
 
 
 def judge_identification(obs: SpikeTrain | None, trial: Trial, context: ReferenceContext
@@ -238,7 +286,8 @@ def judge_identification(obs: SpikeTrain | None, trial: Trial, context: Referenc
         return TrialVerdict(trial, True, "seeded", raw=raw_statistics(obs.spike_times))
     finding = reset_after_spikes(obs, trial) or input_in_whole_spikes(obs, trial)
     return TrialVerdict(trial, False, "failed", finding=finding,
-                        divergence=comparison.sentence(), raw=raw_statistics(obs.spike_times))
+                        divergence=comparison.sentence(), raw=raw_statistics(obs.spike_times),
+                        comparison=comparison)
 
 
 def judge_function(function: str, first: dict[str, SpikeTrain],
@@ -337,3 +386,56 @@ def _statistics_distance(obs: SpikeTrain, mutant: SpikeTrain, trial: Trial,
             continue
         worst = max(worst, abs(x - y) / float(record["sd"]))
     return worst
+
+
+# -- plain words for students --------------------------------------------------------------------
+
+#: Runtime errors students meet, as one sentence each (matched on "ExceptionType: message").
+ERROR_HINTS = (
+    ("ValueError: setting an array element with a sequence",
+     "dv must be one number for the current time step, but it is a whole array: use the input "
+     "at step i (for example exc[i]), not the whole array."),
+    ("TypeError: unsupported operand type(s) for +: 'float' and 'ellipsis'",
+     "`...` is still in your code: replace it with your expression for dv."),
+    ("NameError: name 'dv' is not defined",
+     "dv is never given a value: write the line `dv = ...` with your expression."),
+    ("IndexError", "an index went past the end of an array: the loop runs over steps 1 to "
+     "n_steps - 1, so use index i (or i - 1), never i + 1."),
+)
+
+
+def plain_finding(finding: Finding) -> str:
+    """The finding as a student reads it: runtime errors translated into what to change."""
+    if finding.key in ("exception", "ellipsis"):
+        for start, hint in ERROR_HINTS:
+            if start in finding.message:
+                return f"Your function stopped with an error: {hint}"
+        error = finding.message.split(" raised ", 1)[-1].rstrip(".")
+        return f"Your function stopped with an error ({error})."
+    if finding.key == "not_implemented":
+        return (finding.message + " Replace it with your `dv = ...`, then run the exercise "
+                "cell again before the checks.")
+    return finding.message
+
+
+def _parameters(trial: Trial) -> str:
+    shown = {k: v for k, v in trial.kwargs.items() if k != "n_steps"}
+    return ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
+                     for k, v in shown.items())
+
+
+def plain_statistics(raw: dict, reference: dict, trial: Trial) -> str:
+    """How the spike train differs from the model answer's, in everyday words."""
+    parts = []
+    count, expected = raw.get("count"), reference.get("count")
+    if count is not None and expected is not None and math.isfinite(expected):
+        parts.append(f"your neuron spiked {count:.0f} times in {trial.n_steps} steps, where the "
+                     f"model answer spikes about {expected:.0f} times")
+    mean, expected_mean = raw.get("isi_mean"), reference.get("isi_mean")
+    if mean is not None and expected_mean is not None and math.isfinite(mean) \
+            and math.isfinite(expected_mean):
+        parts.append(f"the time between two spikes is {mean:.1f} steps on average instead of "
+                     f"about {expected_mean:.1f}")
+    if not parts:
+        return "its spikes come at other times than the model answer's would."
+    return "; ".join(parts) + "."
