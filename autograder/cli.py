@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder {grade,check,report,feedback,release,demo}``.
+"""Command line: ``python -m autograder {grade,check,report,feedback,release,demo,classroom}``.
 
 Every option also has a configuration name (``c.Autograder.<name>`` in ``nbgrader_config.py``);
 a flag given here wins over the file. Exit status: 0 done, 1 ``check`` found failing tests,
@@ -123,13 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("folder", type=Path, help="where to build it (created; only a folder "
                                                 "this command made before is replaced)")
     _course_option(demo)
+
+    classroom = commands.add_parser("classroom", help="write a GitHub Classroom template "
+                                                      "repository: the release, a README and "
+                                                      "a workflow running the public checks")
+    classroom.add_argument("assignment", help="the assignment's name (its folder in release/)")
+    _course_option(classroom)
+    classroom.add_argument("folder", type=Path, help="where to write the template (a new or "
+                                                     "empty folder)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"grade": _grade, "check": _check, "report": _report, "feedback": _feedback,
-               "release": _release, "demo": _demo}[args.command]
+               "release": _release, "demo": _demo, "classroom": _classroom}[args.command]
     from autograder.errors import GraderError
 
     try:
@@ -210,5 +218,13 @@ def _demo(args: argparse.Namespace) -> int:
     from autograder.authoring import build_demo
 
     for line in build_demo(_settings(args), args.folder):
+        print(line)
+    return 0
+
+
+def _classroom(args: argparse.Namespace) -> int:
+    from autograder.classroom import write_template
+
+    for line in write_template(_settings(args), args.assignment, args.folder):
         print(line)
     return 0
