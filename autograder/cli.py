@@ -24,6 +24,7 @@ _OVERRIDES = {
     "workers": ("Autograder", "workers"),
     "render_figures": ("Autograder", "render_figures"),
     "sandbox": ("Autograder", "sandbox"),
+    "feedback_figures": ("Autograder", "feedback_figures"),
     "require_isolation": ("Autograder", "require_isolation"),
     "db_url": ("CourseDirectory", "db_url"),
 }
@@ -112,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(feedback)
     feedback.add_argument("--student", default="*", metavar="GLOB",
                           help="only students whose id matches this glob (default: all)")
+    feedback.add_argument("--no-figures", dest="feedback_figures", action="store_const",
+                          const=False, default=None,
+                          help="do not draw the students' figures again for their pages "
+                               "(Autograder.feedback_figures)")
+    feedback.add_argument("--workers", type=int, default=None, metavar="N",
+                          help="notebooks run in parallel to draw the figures "
+                               "(Autograder.workers; default: one per core)")
 
     release = commands.add_parser("release", help="regenerate the example figures and "
                                                   "release/ from source/")

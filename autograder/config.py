@@ -54,6 +54,10 @@ class Autograder(Configurable):
     render_figures = Bool(False, help=dedent("""
         Draw figures into the autograded notebooks (about 0.1 s each). Off: a placeholder; the
         feedback step draws them instead.""")).tag(config=True)
+    feedback_figures = Bool(True, help=dedent("""
+        Draw the students' figures into their feedback pages: ``feedback`` runs each notebook
+        again in the sandbox, up to its last figure (a few tenths of a second per student).
+        Off: a note stands where each figure was shown.""")).tag(config=True)
     sandbox = Bool(True, help=dedent("""
         Run notebooks in a sandbox (namespaces, a new root, control groups). Off only for
         debugging: student code then sees the whole machine.""")).tag(config=True)

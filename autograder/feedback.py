@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from jinja2 import pass_context
 from nbconvert import HTMLExporter
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
@@ -33,7 +34,9 @@ from nbgrader.preprocessors import ClearHiddenTests
 from autograder.config import Settings
 from autograder.course import Course
 from autograder.errors import GraderError, first_line
+from autograder.figures import put_figures, redraw_all, redraw_job
 from autograder.master import NotebookMaster, master_notebooks
+from autograder.mathml import markdown_with_mathml
 from autograder.plugins import plugin_packages
 from autograder.record import RESULTS_FILE, GradeResult, gradebook_totals, read_results
 
@@ -49,8 +52,9 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 980px; c
 .summary { border: 1px solid #ccc; border-radius: 6px; padding: 1em 1.2em; margin-bottom: 2em; }
 .summary h1 { margin-top: 0; font-size: 1.4em; }
 .pass { color: #2a7d2a; } .fail { color: #b00; }
-.verdict { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: .85em;
-           background: #f7f7f7; padding: .5em; margin: .2em 0 .8em; }
+.gid { color: #888; font-size: .8em; margin-left: .5em; font-family: ui-monospace, monospace; }
+.verdict { white-space: pre-wrap; background: #f7f7f7; padding: .5em .8em;
+           margin: .2em 0 .8em 1.4em; border-left: 3px solid #ccc; }
 .jp-Cell, .cell { margin: .6em 0; }
 .jp-InputArea-editor, .input_area, div.highlight { background: #f5f5f5; padding: .3em .6em;
            border-radius: 4px; overflow-x: auto; }
@@ -133,7 +137,24 @@ def visible_notebook(graded: NotebookNode, hider: ClearHiddenTests,
     return nb
 
 
-def summary_html(result: GradeResult | None, gradebook_score: float | None) -> str:
+def test_titles(masters: dict[str, NotebookMaster]) -> dict[str, str]:
+    """A readable name per test cell: the first line of its master when that is a comment,
+    up to its first bracket, full stop or colon ("Self-checks for Exercise 1")."""
+    titles = {}
+    for master in masters.values():
+        for cell in master.source_cells:
+            gid = cell.name
+            first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+            if gid and first.startswith("#"):
+                title = re.split(r"[(.:]", first.lstrip("#").strip(), maxsplit=1)[0].strip()
+                if title:
+                    titles[gid] = title
+    return titles
+
+
+def summary_html(result: GradeResult | None, gradebook_score: float | None,
+                 titles: dict[str, str] | None = None) -> str:
+    titles = titles or {}
     if result is None:
         return "<div class='summary'><h1>Not graded yet</h1></div>"
     score = gradebook_score if gradebook_score is not None else result.score
@@ -142,15 +163,20 @@ def summary_html(result: GradeResult | None, gradebook_score: float | None) -> s
     if result.error:
         parts.append(f"<p class='fail'>{html.escape(result.error)}</p>")
     for test in result.tests:
+        name = html.escape(titles.get(test.grade_id, test.grade_id))
+        cell = f" <span class='gid'>{html.escape(test.grade_id)}</span>" \
+            if test.grade_id in titles else ""
         if test.judged_by == "by hand":
-            parts.append(f"<div><b>✎</b> {html.escape(test.grade_id)}: graded by hand "
-                         f"(out of {test.max_score:g})</div>")
+            parts.append(f"<div><b>✎</b> {name}: graded by hand (out of {test.max_score:g})"
+                         f"{cell}</div>")
             continue
         ok = test.score >= test.max_score
         kind = "hidden check" if test.hidden else "self-check"
+        if test.grade_id in titles:
+            kind = ""
         parts.append(f"<div><b class='{'pass' if ok else 'fail'}'>{'✔' if ok else '✘'}</b> "
-                     f"{html.escape(test.grade_id)} ({kind}): {test.score:g} / "
-                     f"{test.max_score:g}</div>")
+                     f"{name}{f' ({kind})' if kind else ''}: {test.score:g} / "
+                     f"{test.max_score:g}{cell}</div>")
         if test.output and (not ok or test.hidden):
             parts.append(f"<div class='verdict'>{html.escape(test.output)}</div>")
     parts.extend(f"<p><i>{html.escape(note)}</i></p>" for note in result.notes)
@@ -158,8 +184,18 @@ def summary_html(result: GradeResult | None, gradebook_score: float | None) -> s
     return "\n".join(parts)
 
 
+class OfflineHTMLExporter(HTMLExporter):
+    """nbconvert's HTML with the markdown's equations as MathML (see :mod:`autograder.mathml`):
+    typeset by the browser with no script fetched from the web."""
+
+    @pass_context
+    def markdown2html(self, context, source):
+        return markdown_with_mathml(
+            lambda text: HTMLExporter.markdown2html(self, context, text), source)
+
+
 def render(nb: NotebookNode, summary: str, title: str) -> str:
-    exporter = HTMLExporter(template_name="basic")
+    exporter = OfflineHTMLExporter(template_name="basic")
     body, _ = exporter.from_notebook_node(nb)
     return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
@@ -184,9 +220,12 @@ class FeedbackSummary:
     written: list[Path] = field(default_factory=list)
     replaced: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    figures: int = 0
 
     def text(self) -> str:
         lines = [f"feedback written for {len(self.written)} page(s) under {self.folder}"]
+        if self.figures:
+            lines.append(f"({self.figures} figure(s) of the students' own drawn again for them)")
         if self.replaced:
             lines.append(f"(replaced the earlier feedback of {self.replaced} student(s))")
         for student, reason in self.failed:
@@ -213,21 +252,89 @@ def write_feedback(settings: Settings, assignment: str, students: str = "*",
                           f"`python -m autograder grade {assignment}` first")
     summary = FeedbackSummary(Path(course.coursedir.format_path(
         course.coursedir.feedback_directory, ".", ".")).resolve())
+    titles = test_titles(masters)
+    pages: list[_Page] = []
     for student in graded:
         try:
-            _student_feedback(course, assignment, student, masters, hider, secrets, frames,
-                              scores.get(student), summary)
+            pages.append(_read_student(course, assignment, student, masters, hider, secrets,
+                                       frames, scores.get(student), summary))
         except Exception as exc:  # one page that fails must not hold up the others
             log.exception("feedback for %s failed", student)
             summary.failed.append((student, first_line(exc)))
+    if settings.options.feedback_figures:
+        _draw_figures(settings, pages, summary)
+    else:  # a note where each figure was, rather than matplotlib's placeholder text
+        for page in pages:
+            for nb in filter(None, page.notebooks.values()):
+                put_figures(nb, None)
+    for page in pages:
+        try:
+            _write_student(course, assignment, page, titles, summary)
+        except Exception as exc:
+            log.exception("feedback for %s failed", page.student)
+            summary.failed.append((page.student, first_line(exc)))
     return summary
 
 
-def _student_feedback(course: Course, assignment: str, student: str,
-                      masters: dict[str, NotebookMaster], hider: ClearHiddenTests,
-                      secrets: set[str], frames: re.Pattern, score: float | None,
-                      summary: FeedbackSummary) -> None:
+@dataclass
+class _Page:
+    """One student's feedback before it is written: the visible notebooks and the summary."""
+
+    student: str
+    folder: Path
+    result: GradeResult | None
+    score: float | None
+    fallback_name: str  # the page of a submission with no gradable notebook
+    notebooks: dict[str, NotebookNode | None] = field(default_factory=dict)
+
+
+def _read_student(course: Course, assignment: str, student: str,
+                  masters: dict[str, NotebookMaster], hider: ClearHiddenTests,
+                  secrets: set[str], frames: re.Pattern, score: float | None,
+                  summary: FeedbackSummary) -> _Page:
     folder = course.autograded_dir(student, assignment)
+    page = _Page(student, folder, read_results(folder), score, sorted(masters)[0])
+    for name in sorted(masters):
+        path = folder / f"{name}.ipynb"
+        if path.is_symlink() or not path.is_file():
+            continue
+        try:
+            page.notebooks[name] = visible_notebook(nbformat.read(str(path), as_version=4),
+                                                    hider, secrets, frames)
+        except Exception as exc:  # not ours to grade, but the student still hears why
+            summary.failed.append((student, f"{name}.ipynb: {first_line(exc)}"))
+            page.notebooks[name] = None
+    return page
+
+
+def _draw_figures(settings: Settings, pages: list[_Page], summary: FeedbackSummary) -> None:
+    """Every page's figures, drawn again on the course's workers (see :mod:`.figures`)."""
+    jobs, targets = [], {}
+    for page in pages:
+        files = None
+        for name, nb in page.notebooks.items():
+            if nb is None:
+                continue
+            if files is None:
+                files = {rel: (page.folder / rel).read_bytes() for rel in
+                         _regular_files(page.folder)
+                         if not rel.endswith(".ipynb") and rel != RESULTS_FILE}
+            job = redraw_job(f"{page.student}/{name}", name, nb, files, settings)
+            if job is not None:
+                jobs.append(job)
+                targets[job.submission_id] = nb
+    try:
+        records = redraw_all(settings, jobs)
+    except Exception as exc:  # no workers here: the pages say where the figures were
+        log.warning("figures were not drawn again: %s", first_line(exc))
+        records = {}
+    for job_id, nb in targets.items():
+        summary.figures += put_figures(nb, records.get(job_id))
+
+
+def _write_student(course: Course, assignment: str, page: _Page, titles: dict[str, str],
+                   summary: FeedbackSummary) -> None:
+    student, folder, result = page.student, page.folder, page.result
     target = course.feedback_dir(student, assignment)
     if target.is_symlink() or target.is_file():
         target.unlink()
@@ -235,29 +342,21 @@ def _student_feedback(course: Course, assignment: str, student: str,
         shutil.rmtree(target)
         summary.replaced += 1
     target.mkdir(parents=True)
-    result = read_results(folder)
     for rel in _regular_files(folder):
         if rel.endswith(".ipynb") or rel == RESULTS_FILE:
             continue
         (target / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(folder / rel, target / rel, follow_symlinks=False)
     title = f"{assignment} feedback for {student}"
-    head = summary_html(result, score)
-    for name in sorted(masters):
-        path = folder / f"{name}.ipynb"
-        if path.is_symlink() or not path.is_file():
-            continue
-        try:
-            nb = visible_notebook(nbformat.read(str(path), as_version=4), hider, secrets, frames)
-            page = render(nb, head, title)
-        except Exception as exc:  # not ours to grade, but the student still hears why
-            summary.failed.append((student, f"{name}.ipynb: {first_line(exc)}"))
-            page = render(nbformat.v4.new_notebook(), head, title)
+    head = summary_html(result, page.score, titles)
+    for name, nb in page.notebooks.items():
         out = target / f"{name}.html"
-        out.write_text(page, encoding="utf-8", errors="replace")
+        out.write_text(render(nb if nb is not None else nbformat.v4.new_notebook(), head, title),
+                       encoding="utf-8", errors="replace")
         summary.written.append(out)
-    if not any((folder / f"{n}.ipynb").is_file() for n in masters) and result is not None:
-        out = target / f"{sorted(masters)[0]}.html"  # an ungradable submission still hears why
-        out.write_text(render(nbformat.v4.new_notebook(), summary_html(result, 0.0), title),
+    if not page.notebooks and result is not None:
+        out = target / f"{page.fallback_name}.html"  # an ungradable submission still hears why
+        out.write_text(render(nbformat.v4.new_notebook(), summary_html(result, 0.0, titles),
+                              title),
                        encoding="utf-8", errors="replace")
         summary.written.append(out)

@@ -111,6 +111,31 @@ def test_feedback_renders_offline(feedback):
     assert "7 / 10 points" in text
 
 
+def test_feedback_typesets_equations_and_shows_the_students_own_figures(feedback):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path(), args=["--no-sandbox"])
+        page = browser.new_page()
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+                   else r.abort())
+        page.goto(feedback["alice"].as_uri())
+        formulas = page.evaluate("Array.from(document.querySelectorAll('math')).map("
+                                 "m => m.getBoundingClientRect().height)")
+        figures = page.evaluate(
+            "Array.from(document.querySelectorAll('.output_area img, .jp-OutputArea img'))"
+            ".map(i => [i.src.slice(0, 22), i.complete, i.naturalWidth])")
+        text = page.inner_text("body")
+        browser.close()
+    assert len(formulas) >= 10 and all(h > 0 for h in formulas), "equations are typeset"
+    assert "$$" not in text and "\\alpha" not in text, "no raw LaTeX is left"
+    assert len(figures) >= 2, "both exercise cells show the student's figure"
+    assert all(src == "data:image/png;base64," and ok and width > 0
+               for src, ok, width in figures)
+    assert "<Figure size" not in text
+    assert "Self-checks for Exercise 1" in text and "Hidden checks for Exercise 2" in text
+
+
 def test_an_ungradable_submission_gets_feedback_saying_why(feedback):
     assert "not valid notebook JSON" in feedback["malformed"].read_text()
 
