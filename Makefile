@@ -37,8 +37,8 @@ demo: install
 	$(PY) -m autograder demo $(DEMO)
 	for a in $(ASSIGNMENTS); do \
 	  $(PY) -m autograder grade $$a --course-dir $(DEMO) && \
-	  $(PY) -m autograder report $$a --course-dir $(DEMO) && \
-	  $(PY) -m autograder feedback $$a --course-dir $(DEMO) || exit 1; \
+	  $(PY) -m autograder feedback $$a --course-dir $(DEMO) && \
+	  $(PY) -m autograder report $$a --course-dir $(DEMO) || exit 1; \
 	done
 	cd $(DEMO) && $(abspath $(BIN))/nbgrader export --log-level=WARN
 	@echo

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import matplotlib
@@ -20,6 +22,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from autograder import __version__  # noqa: E402
 from autograder.config import Settings  # noqa: E402
 from autograder.course import Course  # noqa: E402
 from autograder.errors import GraderError, first_line  # noqa: E402
@@ -44,6 +47,8 @@ class ClassData:
     gradebook_scores: dict[str, float] = field(default_factory=dict)
     max_score: float = 0.0
     unreadable: list[str] = field(default_factory=list)
+    #: student -> [(notebook, relative link to its feedback page, whether the page exists)]
+    feedback: dict[str, list[tuple[str, str, bool]]] = field(default_factory=dict)
 
     def final_score(self, result: GradeResult) -> float:
         """The gradebook's score (it includes manual grading) when there is one."""
@@ -63,6 +68,13 @@ def gather(course: Course, assignment: str, db_url: str) -> ClassData:
             data.unreadable.append(student)
     data.gradebook_scores = gradebook_totals(db_url, assignment)
     data.max_score = max((r.max_score for r in data.results), default=0.0)
+    report = course.report_dir(assignment)
+    notebooks = sorted(p.stem for p in course.source_dir(assignment).glob("*.ipynb"))
+    for result in data.results:
+        pages = course.feedback_dir(result.student, assignment)
+        data.feedback[result.student] = [
+            (name, os.path.relpath(pages / f"{name}.html", report),
+             (pages / f"{name}.html").is_file()) for name in notebooks]
     return data
 
 
@@ -162,6 +174,9 @@ img { max-width: 100%; border: 1px solid #eee; }
 table { border-collapse: collapse; width: 100%; font-size: .9em; }
 td, th { border-bottom: 1px solid #eee; padding: .3em .5em; text-align: left; vertical-align: top; }
 .error { color: #b00; }
+.meta, .muted { color: #666; font-size: .9em; }
+td.points { text-align: center; white-space: nowrap; }
+td.full { color: #2a7d2a; } td.part { color: #b00; }
 """
 
 
@@ -186,6 +201,7 @@ def render_html(data: ClassData, rates: dict[str, float], counts: Counter,
              f"<title>{html.escape(data.assignment)}: class report</title>"
              f"<style>{STYLE}</style></head><body>",
              f"<h1>{html.escape(data.assignment)}: class report</h1>",
+             f"<p class='meta'>{html.escape(_provenance(data))}</p>",
              "<div class='cards'>" + "".join(f"<div class='card'>{k}<b>{v}</b></div>"
                                             for k, v in cards) + "</div>",
              "<div class='grid'>"]
@@ -213,15 +229,64 @@ def render_html(data: ClassData, rates: dict[str, float], counts: Counter,
                  for s in data.unreadable]
         parts.append("<h2>Submissions that could not be graded</h2>"
                      + _table(["student", "reason"], rows))
-    rows = []
-    for result in sorted(data.results, key=lambda r: r.student):
-        problems = [c.get("label_text") or "" for c in result.extra.get("checks", {}).values()
-                    if not c.get("passed")]
-        rows.append([html.escape(result.student), f"{data.final_score(result):g}",
-                     html.escape(result.error or "; ".join(p for p in problems if p))])
-    parts.append("<h2>Students</h2>" + _table(["student", "score", "notes"], rows))
+    parts.append("<h2>Students</h2><p class='muted'>Each name links to the student's "
+                 "feedback page (written by <code>python -m autograder feedback</code>).</p>"
+                 + _students_table(data))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _provenance(data: ClassData) -> str:
+    """When, and by which grader versions: what an instructor cites when a grade is asked
+    about."""
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    versions = sorted({str(r.extra.get("grader_version")) for r in data.results
+                       if r.extra.get("grader_version")})
+    graded = f"; submissions graded by version {', '.join(versions)}" if versions else ""
+    return f"Written {now} by the autograder, version {__version__}{graded}."
+
+
+def _student_link(data: ClassData, student: str) -> str:
+    links = []
+    for notebook, href, exists in data.feedback.get(student, []):
+        label = html.escape(student if len(data.feedback[student]) == 1
+                            else f"{student}: {notebook}")
+        links.append(f"<a href='{html.escape(href)}'>{label}</a>" if exists
+                     else f"{label} <span class='muted'>(no feedback page yet)</span>")
+    return "<br>".join(links) or html.escape(student)
+
+
+def _students_table(data: ClassData) -> str:
+    """One row per student: feedback link, score, each test's points, what went wrong."""
+    tests: list[str] = []
+    for result in data.results:
+        for test in result.tests:
+            name = test.name(result.multiple_notebooks)
+            if name not in tests:
+                tests.append(name)
+    rows = []
+    for result in sorted(data.results, key=lambda r: r.student):
+        points = {t.name(result.multiple_notebooks): t for t in result.tests}
+        cells = []
+        for name in tests:
+            test = points.get(name)
+            if test is None:
+                cells.append("<td class='points'>-</td>")
+            elif test.judged_by == MANUAL and test.score == 0 and not result.error:
+                cells.append(f"<td class='points muted'>? / {test.max_score:g}</td>")
+            else:
+                kind = "full" if test.score >= test.max_score else "part"
+                cells.append(f"<td class='points {kind}'>{test.score:g} / "
+                             f"{test.max_score:g}</td>")
+        problems = [c.get("label_text") or "" for c in result.extra.get("checks", {}).values()
+                    if not c.get("passed")]
+        notes = result.error or "; ".join(p for p in problems if p)
+        note_class = " class='error'" if result.error else ""
+        rows.append(f"<tr><td>{_student_link(data, result.student)}</td>"
+                    f"<td>{data.final_score(result):g}</td>{''.join(cells)}"
+                    f"<td{note_class}>{html.escape(notes)}</td></tr>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in ["student", "score", *tests, "notes"])
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 def write_report(settings: Settings, assignment: str, db_url: str | None = None) -> Path:

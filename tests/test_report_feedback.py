@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -83,6 +84,42 @@ def test_report_renders_offline_with_every_figure(report):
         assert complete and width > 0, f"{src} did not load"
     students = len(list((report.parents[2] / "submitted").iterdir()))
     assert f"submissions\n{students}" in text
+
+
+def test_report_links_each_student_to_their_feedback_and_says_when_and_by_which_version(
+        graded, feedback):
+    from urllib.parse import unquote, urlparse
+
+    from playwright.sync_api import sync_playwright
+
+    from autograder import __version__
+
+    done = run_module("autograder", "report", ASSIGNMENT, cwd=graded)  # now that feedback exists
+    assert done.returncode == 0, done.stderr
+    index = graded / "reports" / ASSIGNMENT / "index.html"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path(), args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(index.as_uri())
+        links = page.evaluate("Array.from(document.querySelectorAll('table a'))"
+                              ".map(a => [a.textContent, a.href])")
+        header = page.inner_text(".meta")
+        row = page.inner_text("tr:has(a:text-is('dave'))")
+        page.click("a:text-is('carol')")
+        landed = page.title()
+        browser.close()
+    linked = {name for name, _ in links}
+    graded_students = {r.parent.parent.name for r in (graded / "autograded").glob(
+        f"*/{ASSIGNMENT}/results.json")}
+    assert linked == graded_students & set(feedback), "every student with a page is linked"
+    for _, href in links:
+        assert Path(unquote(urlparse(href).path)).is_file(), href
+    assert landed == f"{ASSIGNMENT} feedback for carol"
+    assert re.search(r"Written \d{4}-\d\d-\d\d \d\d:\d\d UTC", header)
+    assert f"version {__version__}" in header
+    assert [m for _, m in re.findall(r"(\d+) / (\d+)", row)] == ["2", "3", "2", "3"], \
+        "each test's points are in the student's row"
+    assert row.count("0 / 3") == 2, "dave's hidden checks both failed"
 
 
 def test_report_counts_the_diagnosed_mistakes_and_lists_what_could_not_be_graded(report):

@@ -44,6 +44,10 @@ MAX_TEXT = 2000
 class Probe:
     """One call of a notebook function: ``function(**kwargs)`` after seeding with ``seed``.
 
+    A keyword argument may be a NumPy array: it crosses to the sandbox as float64 numbers and
+    the function receives a float64 array of its own (so an answer that changes its argument in
+    place changes nothing the check keeps).
+
     ``skip_if_state``: ``(probe id, fingerprint)``: the call is not made when that earlier probe
     of the same cell left NumPy's random state at that fingerprint (so a check can ask for an
     expensive call only when a cheap one showed it is needed).
@@ -56,7 +60,8 @@ class Probe:
     skip_if_state: tuple[str, str] | None = None
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "function": self.function, "kwargs": dict(self.kwargs),
+        return {"id": self.id, "function": self.function,
+                "kwargs": {k: encode_argument(v) for k, v in self.kwargs.items()},
                 "seed": self.seed,
                 "skip_if_state": list(self.skip_if_state) if self.skip_if_state else None}
 
@@ -65,7 +70,8 @@ class Probe:
         seed = data.get("seed")
         skip = data.get("skip_if_state")
         return cls(id=str(data["id"]), function=str(data["function"]),
-                   kwargs=dict(data.get("kwargs") or {}),
+                   kwargs={str(k): decode_argument(v)
+                           for k, v in dict(data.get("kwargs") or {}).items()},
                    seed=int(seed) if seed is not None else None,
                    skip_if_state=(str(skip[0]), str(skip[1])) if skip else None)
 
@@ -106,6 +112,24 @@ def decode_array(data) -> np.ndarray:
     if len(raw) != 8 * size:
         raise ValueError("an array record's data does not match its shape")
     return np.frombuffer(raw, dtype="<f8").reshape(shape).copy()
+
+
+#: The key of a keyword argument that is an array, as it crosses to the sandbox.
+ARRAY_ARGUMENT = "__ndarray__"
+
+
+def encode_argument(value):
+    """A probe's keyword argument as JSON: an array as float64 numbers, anything else as is."""
+    if isinstance(value, np.ndarray):
+        return {ARRAY_ARGUMENT: encode_array(value)}
+    return value
+
+
+def decode_argument(value):
+    """The inverse of :func:`encode_argument`."""
+    if isinstance(value, dict) and set(value) == {ARRAY_ARGUMENT}:
+        return decode_array(value[ARRAY_ARGUMENT])
+    return value
 
 
 @dataclass
@@ -364,7 +388,8 @@ def observe(func: Callable | None, probe: Probe) -> Observation:
     start = time.perf_counter()
     try:
         with silenced():
-            result = func(**probe.kwargs)
+            result = func(**{k: v.copy() if isinstance(v, np.ndarray) else v
+                             for k, v in probe.kwargs.items()})
     except (Exception, SystemExit) as exc:
         obs.seconds = time.perf_counter() - start
         obs.error = describe_exception(exc)

@@ -66,6 +66,7 @@ class TrialVerdict:
     detail: str = ""
     raw: dict | None = None  # spike count, ISI mean and CV of the student's train
     comparison: Comparison | None = None  # the seeded comparison, when it failed
+    first_raw: dict | None = None  # the statistics of the first (seeded-length) call
     reference_raw: dict | None = None  # the reference's typical raw statistics (other stream)
 
     @property
@@ -188,7 +189,8 @@ class ExerciseVerdict:
             "finding": self.finding_key,
             "diagnosis": self.diagnosis,
             "trial_statistics": [{"trial": t.trial.id, "tier": t.tier, "passed": t.passed,
-                                  **(t.raw or {})} for t in self.trials],
+                                  **(t.raw or {}), "first": t.first_raw}
+                                 for t in self.trials],
         }
 
 
@@ -239,6 +241,13 @@ def judge_trial(first: SpikeTrain, whole: SpikeTrain | None, trial: Trial,
     finding = returned_values(first, short)
     if finding:
         return TrialVerdict(trial, False, "failed", finding=finding)
+    verdict = _judge_calls(first, whole, trial, short, context, n_tests)
+    verdict.first_raw = raw_statistics(first.spike_times)
+    return verdict
+
+
+def _judge_calls(first: SpikeTrain, whole: SpikeTrain | None, trial: Trial, short: Trial,
+                 context: ReferenceContext, n_tests: int | None) -> TrialVerdict:
     ref = context.reference(short)
     if first.rng_state and first.rng_state == ref.rng_state:  # the same random numbers
         comparison = compare_seeded(first, ref)
