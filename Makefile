@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
-ASSIGNMENTS := W1D1_Tutorial2
+ASSIGNMENTS := W1D1_Tutorial2 W1D1_Tutorial2_Bonus
 DEMO   := demo-course
 # nbgrader runs `alembic` when it creates a gradebook: the venv's bin/ must be on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)

@@ -31,4 +31,7 @@ c.Execute.timeout = 120
 
 # Trusted checks: test cells judged in the grader's own process rather than the student's.
 # Each assignment declares its own in solutions/<assignment>/ (see docs/authoring.md).
-c.Autograder.plugins = ["solutions.W1D1_Tutorial2:CHECKS"]
+c.Autograder.plugins = [
+    "solutions.W1D1_Tutorial2:CHECKS",
+    "solutions.W1D1_Tutorial2_Bonus:CHECKS",
+]
