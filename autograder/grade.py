@@ -147,6 +147,20 @@ class Grader:
                                           from_source)
         return self.assignment
 
+    def _say_if_nobody(self, students: list[str]) -> None:
+        """A --student pattern that matches nobody is most likely a typo: say so and stop. An
+        assignment nobody submitted yet is only worth a line."""
+        if students:
+            return
+        submitted = self.course.students(self.name)[0]
+        if self.options.students != "*":
+            some = ", ".join(submitted[:5]) + (", ..." if len(submitted) > 5 else "")
+            raise GraderError(f"--student {self.options.students!r} matches none of the "
+                              f"{len(submitted)} submission(s) of {self.name}"
+                              + (f" ({some})" if submitted else ""))
+        self.log(f"no submission of {self.name} in {self.course.coursedir.submitted_directory}/: "
+                 "nothing to grade")
+
     def is_done(self, student: str, digest: str, in_gradebook: set[str]) -> bool:
         result = read_results(self.course.autograded_dir(student, self.name))
         if result is None or student not in in_gradebook:
@@ -276,6 +290,7 @@ class Grader:
                                   "machine: " + "; ".join(summary.missing_limits))
             students, skipped_folders = self.course.students(self.name, self.options.students)
             summary.notes.extend(skipped_folders)
+            self._say_if_nobody(students)
             if self.force.epoch is not None:
                 self.log("an earlier --force run was interrupted: regrading what it had not "
                          "reached (what it regraded is kept)")
