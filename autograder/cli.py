@@ -1,4 +1,5 @@
-"""Command line: ``python -m autograder {grade,check,report,feedback,release,demo,classroom}``.
+"""Command line: ``python -m autograder COMMAND``: grade, check, report, feedback, release, demo,
+classroom or gradescope.
 
 Every option also has a configuration name (``c.Autograder.<name>`` in ``nbgrader_config.py``);
 a flag given here wins over the file. Exit status: 0 done, 1 ``check`` found failing tests,
@@ -139,13 +140,24 @@ def build_parser() -> argparse.ArgumentParser:
     _course_option(classroom)
     classroom.add_argument("folder", type=Path, help="where to write the template (a new or "
                                                      "empty folder)")
+
+    gradescope = commands.add_parser("gradescope", help="write the zip of an assignment's "
+                                                        "Gradescope autograder")
+    gradescope.add_argument("assignment", help="the assignment's name (its folder in source/)")
+    _course_option(gradescope)
+    gradescope.add_argument("--output", type=Path, default=Path("autograder.zip"), metavar="PATH",
+                            help="where to write it (default: autograder.zip in the current "
+                                 "folder; only a zip this command made is replaced)")
+    gradescope.add_argument("--force", action="store_true",
+                            help="replace PATH even if this command did not make it")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {"grade": _grade, "check": _check, "report": _report, "feedback": _feedback,
-               "release": _release, "demo": _demo, "classroom": _classroom}[args.command]
+               "release": _release, "demo": _demo, "classroom": _classroom,
+               "gradescope": _gradescope}[args.command]
     from autograder.errors import GraderError
 
     try:
@@ -234,5 +246,13 @@ def _classroom(args: argparse.Namespace) -> int:
     from autograder.classroom import write_template
 
     for line in write_template(_settings(args), args.assignment, args.folder):
+        print(line)
+    return 0
+
+
+def _gradescope(args: argparse.Namespace) -> int:
+    from autograder.gradescope.pack import build_autograder_zip
+
+    for line in build_autograder_zip(_settings(args), args.assignment, args.output, args.force):
         print(line)
     return 0
