@@ -265,6 +265,12 @@ def run_autograder(root: Path, files: dict[str, bytes], without_namespaces: bool
     return Run(done, text, valid_results(text), seconds)
 
 
+@pytest.fixture
+def unanswered(release_nb) -> bytes:
+    """The release notebook, unanswered."""
+    return nbformat.writes(release_nb).encode()
+
+
 def notebook_bytes(nb) -> bytes:
     return nbformat.writes(nb).encode()
 
@@ -422,6 +428,23 @@ def test_run_autograder_without_setup_still_writes_results(packed, tmp_path):
     assert done.returncode == 1 and "setup.sh did not finish" in done.stderr
     data = valid_results((root / "results" / "results.json").read_text())
     assert data["score"] == 0 and "setup.sh did not finish" in data["output"]
+
+
+def test_a_grader_that_cannot_start_still_writes_results_with_the_reason(packed, unanswered,
+                                                                         tmp_path):
+    """The grade command exits 2 (a plug-in it cannot import): results.json says why."""
+    root = tmp_path / "root"
+    unpack(packed[0], root)
+    with (root / "source" / "course" / "nbgrader_config.py").open("a") as config:
+        config.write('\nc.Autograder.plugins = ["no_such_course_module:CHECKS"]\n')
+    (root / "submission" / NOTEBOOK).write_bytes(unanswered)
+    done = run_module("autograder.gradescope", "run", "--root", str(root), cwd=root)
+    assert done.returncode == 0, done.stderr
+    data = valid_results((root / "results" / "results.json").read_text())
+    assert data["score"] == 0 and data["max_score"] == 10
+    assert data["output"].splitlines()[0] == (
+        "the grader could not grade this upload: Autograder.plugins: cannot import "
+        "no_such_course_module (ModuleNotFoundError: No module named 'no_such_course_module')")
 
 
 # --- reading an upload ----------------------------------------------------------------------------
