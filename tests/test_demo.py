@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import re
+
 import pytest
 
 from tests.helpers import REPO, run_module
@@ -41,3 +44,21 @@ def test_a_folder_the_demo_did_not_make_is_left_alone(tmp_path, make):
 def test_the_course_root_itself_is_refused(tmp_path):
     done = demo(REPO)
     assert done.returncode == 2 and "holds the course itself" in done.stderr
+
+
+def test_the_demo_class_of_every_assignment_of_the_makefile_is_graded(tmp_path):
+    assignments = re.search(r"^ASSIGNMENTS\s*:=\s*(.+)$", (REPO / "Makefile").read_text(),
+                            re.M).group(1).split()
+    assert len(assignments) >= 2, "make demo grades every assignment"
+    folder = tmp_path / "demo"
+    assert demo(folder).returncode == 0
+    for assignment in assignments:
+        done = run_module("autograder", "grade", assignment, "--course-dir", str(folder),
+                          "--no-progress", cwd=REPO)
+        assert done.returncode == 0, done.stderr
+        rows = {r["student"]: r for r in
+                csv.DictReader((folder / "grades" / f"{assignment}.csv").open())}
+        assert sorted(rows) == ["alice", "bob", "carol", "dave", "erin", "frank", "grace"]
+        scores = {s: float(r["score"]) for s, r in rows.items()}
+        assert scores["alice"] == max(scores.values()) > 0, f"{assignment}: {scores}"
+        assert scores["erin"] == 0 and rows["frank"]["error"], f"{assignment}: {scores}"
