@@ -12,6 +12,7 @@ differ.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from nbformat.notebooknode import NotebookNode
@@ -21,6 +22,7 @@ from autograder.config import Settings
 from autograder.course import Course
 from autograder.errors import GraderError, SubmissionError, first_line
 from autograder.execute.job import Job, NotebookRecord
+from autograder.hidden import cells_with_hidden_tests, hidden_lines
 from autograder.judge import IN_PROCESS, MANUAL, TRUSTED, JudgedNotebook, judge_notebook
 from autograder.master import AssignmentMaster, NotebookMaster, master_notebooks, source_files
 from autograder.plan import plan_notebook
@@ -84,6 +86,17 @@ class Assignment:
                                for (nb, gid), check in checks.items())
         return cls(name, course, settings, master, declarations, checks, digest,
                    ClearHiddenTests(config=settings.config), from_source)
+
+    # -- what students may read --------------------------------------------------------------
+    @cached_property
+    def secrets(self) -> set[str]:
+        """The masters' hidden-test lines, scrubbed from every output a student may read."""
+        return hidden_lines(self.master.notebooks, self.settings.config)
+
+    @cached_property
+    def hidden_cells(self) -> set[tuple[str, str]]:
+        """(notebook, grade id) of the test cells that hold hidden tests."""
+        return cells_with_hidden_tests(self.master.notebooks, self.settings.config)
 
     # -- what a submission becomes -------------------------------------------------------------
     def submission_limits(self) -> SubmissionLimits:

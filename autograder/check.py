@@ -97,7 +97,8 @@ def check_notebook(settings: Settings, notebook: Path, assignment_name: str | No
             notes.append(f"execution stopped: {nb_record.reason}")
     if record.status == "worker_error":
         raise GraderError(f"the grader could not run {notebook.name}: {record.reason}")
-    tests = [t for j in judged for t in scores_from_notebook(j)]
+    tests = [t for j in judged for t in scores_from_notebook(j, assignment.secrets,
+                                                               assignment.hidden_cells)]
     notes.extend(f"sandbox limit missing: {m}" for m in missing)
     return CheckResult(path, tests, judged, notes)
 

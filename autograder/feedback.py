@@ -35,6 +35,7 @@ from autograder.config import Settings
 from autograder.course import Course
 from autograder.errors import GraderError, first_line
 from autograder.figures import put_figures, redraw_all, redraw_job
+from autograder.hidden import hidden_lines, scrub
 from autograder.master import NotebookMaster, master_notebooks
 from autograder.mathml import markdown_with_mathml
 from autograder.plugins import plugin_packages
@@ -43,9 +44,6 @@ from autograder.record import RESULTS_FILE, GradeResult, gradebook_totals, read_
 log = logging.getLogger("autograder")
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-HIDDEN = "[hidden test]"
-#: Hidden-test lines shorter than this are too common to be worth scrubbing ("pass", "else:").
-MIN_SECRET = 12
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 980px; color: #222; }
@@ -66,48 +64,16 @@ img { max-width: 100%; }
 """
 
 
-def hidden_lines(masters: dict[str, NotebookMaster], config) -> set[str]:
-    """Every line of every hidden-tests region of the masters (to scrub from outputs)."""
-    hider = ClearHiddenTests(config=config)
-    begin, end = hider.begin_test_delimeter, hider.end_test_delimeter
-    secrets = set()
-    for master in masters.values():
-        for cell in master.source_cells:
-            inside = False
-            for line in cell.source.splitlines():
-                if begin in line:
-                    inside = True
-                    continue
-                if end in line:
-                    inside = False
-                    continue
-                if inside and len(line.strip()) >= MIN_SECRET:
-                    secrets.add(line.strip())
-    return secrets
-
-
-def _scrub(text: str, secrets: set[str]) -> str:
-    if not secrets or not text:
-        return text
-    lines = text.split("\n")
-    changed = False
-    for k, line in enumerate(lines):
-        if any(secret in line for secret in secrets):
-            lines[k] = HIDDEN
-            changed = True
-    return "\n".join(lines) if changed else text
-
-
 def _scrub_output(output, secrets: set[str]) -> None:
     if output.output_type == "stream":
-        output.text = _scrub(output.text, secrets)
+        output.text = scrub(output.text, secrets)
     elif output.output_type == "error":
-        output.evalue = _scrub(output.evalue, secrets)
-        output.traceback = [_scrub(line, secrets) for line in output.traceback]
+        output.evalue = scrub(output.evalue, secrets)
+        output.traceback = [scrub(line, secrets) for line in output.traceback]
     elif output.output_type in ("display_data", "execute_result"):
         for mime, value in list(output.get("data", {}).items()):
             if isinstance(value, str) and (mime.startswith("text/") or mime.endswith("+xml")):
-                output.data[mime] = _scrub(value, secrets)
+                output.data[mime] = scrub(value, secrets)
 
 
 def grader_frames(packages: tuple[str, ...] = ()) -> re.Pattern:

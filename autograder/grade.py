@@ -188,7 +188,8 @@ class Grader:
             zeros = self._zero_failed(prepared)
         tests: list[TestResult] = []
         for j in judged:
-            tests.extend(scores_from_notebook(j))
+            tests.extend(scores_from_notebook(j, self.assignment.secrets,
+                                              self.assignment.hidden_cells))
         tests.extend(zeros)
         notes = list(prepared.notes) + self._extra_notebooks(prepared)
         for name, nb_record in record.notebooks.items():

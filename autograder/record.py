@@ -39,6 +39,7 @@ from traitlets.config import Config
 
 from autograder.course import sqlite_file
 from autograder.execute.job import clean_output
+from autograder.hidden import scrub
 from autograder.judge import IN_PROCESS, MANUAL, TRUSTED, JudgedNotebook
 from autograder.submission import Submission
 
@@ -290,8 +291,10 @@ class GradebookWriter:
         return {g.name: float(g.max_score) for g in notebook.grades}
 
 
-def scores_from_notebook(judged: JudgedNotebook) -> list[TestResult]:
-    """Per graded cell: nbgrader's score and what the student should read about it."""
+def scores_from_notebook(judged: JudgedNotebook, secrets: set[str] = frozenset(),
+                         hidden_cells: set[tuple[str, str]] = frozenset()) -> list[TestResult]:
+    """Per graded cell: nbgrader's score and what the student should read about it, with any
+    line that repeats a hidden test scrubbed; a cell with hidden tests is marked hidden."""
     tests = []
     for cell in judged.notebook.cells:
         if not utils.is_grade(cell):
@@ -307,9 +310,10 @@ def scores_from_notebook(judged: JudgedNotebook) -> list[TestResult]:
             output = verdict.verdict.message or error
             hidden, judged_by = verdict.hidden, TRUSTED
         else:
-            output, hidden, judged_by = error, False, IN_PROCESS
-        tests.append(TestResult(grade_id, float(score or 0.0), float(max_score), output, hidden,
-                                judged.name, judged_by))
+            output, judged_by = error, IN_PROCESS
+            hidden = (judged.name, grade_id) in hidden_cells
+        tests.append(TestResult(grade_id, float(score or 0.0), float(max_score),
+                                scrub(output, secrets), hidden, judged.name, judged_by))
     return tests
 
 

@@ -8,6 +8,8 @@ lose the submission. See tests/courses.py for the courses and their students.
 
 from __future__ import annotations
 
+import json
+
 import shutil
 import subprocess
 import sys
@@ -170,6 +172,12 @@ def added_exercise_students(root: Path) -> dict[str, tuple]:
 
 ADDED_STUDENTS = ("right", "wrong-added", "stub-added", "half", "untouched")
 
+#: A function that raises the source of the cell that calls it: the hidden tests, in the error.
+LEAKER = """def double(x):
+    import inspect, linecache
+    raise ValueError("".join(linecache.getlines(inspect.stack()[1].filename)))
+"""
+
 
 @pytest.fixture(scope="module")
 def added(tmp_path_factory):
@@ -184,6 +192,9 @@ def added(tmp_path_factory):
 
     write_submission(template, SECOND_ASSIGNMENT, "right", {"plain": answered(release, master)})
     write_submission(template, SECOND_ASSIGNMENT, "stub", {"plain": release})
+    leaker = __import__("nbformat").reads(__import__("nbformat").writes(release), 4)
+    leaker.cells[0].source = LEAKER
+    write_submission(template, SECOND_ASSIGNMENT, "leaker", {"plain": leaker})
     roots, theirs, ours = both_ways(template, "W1D1_Tutorial2",
                                     tmp_path_factory.mktemp("added-graded"))
     plain = {"nbgrader": nbgrader_autograde(roots["nbgrader"], SECOND_ASSIGNMENT),
@@ -227,3 +238,14 @@ def test_a_second_assignment_with_familiar_cell_names_gets_no_neuron_checks(adde
     ours = recorded(roots["ours"], SECOND_ASSIGNMENT)[(student, "plain")]
     assert ours == recorded(roots["nbgrader"], SECOND_ASSIGNMENT)[(student, "plain")]
     assert ours["ex1_hidden"] == (points, False)
+
+
+def test_results_never_show_a_hidden_test_a_student_function_printed(added):
+    roots = added[0]
+    path = roots["ours"] / "autograded" / "leaker" / SECOND_ASSIGNMENT / "results.json"
+    test = next(t for t in json.loads(path.read_text())["tests"]
+                if t["extra_data"]["grade_id"] == "ex1_hidden")
+    assert test["score"] == 0
+    assert "assert double(-3) == -6" not in path.read_text()
+    assert "[hidden test]" in test["output"], "the student still sees that a line was there"
+    assert test["visibility"] == "after_published", "a cell with hidden tests is hidden"

@@ -138,10 +138,10 @@ def grade_folder(settings: Settings, course: Path, assignment: str, max_scores: 
 
 def scrub(value, secrets: set[str]):
     """Every string of a JSON value with each line that repeats a hidden test replaced."""
-    from autograder.feedback import _scrub
+    from autograder.hidden import scrub as scrub_text
 
     if isinstance(value, str):
-        return _scrub(value, secrets)
+        return scrub_text(value, secrets)
     if isinstance(value, list):
         return [scrub(v, secrets) for v in value]
     if isinstance(value, dict):
@@ -184,7 +184,7 @@ class PackedCourse:
     def load(cls, root: Path, assignment: str) -> PackedCourse:
         from autograder.assignment import read_source_masters
         from autograder.course import Course
-        from autograder.feedback import hidden_lines
+        from autograder.hidden import hidden_lines
 
         settings = Settings.load(root)
         masters = read_source_masters(settings, Course.from_settings(settings).source_dir(
