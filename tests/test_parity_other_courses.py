@@ -9,7 +9,6 @@ lose the submission. See tests/courses.py for the courses and their students.
 from __future__ import annotations
 
 import json
-
 import shutil
 import subprocess
 import sys
