@@ -8,14 +8,13 @@ import warnings
 
 import numpy as np
 import pytest
-from scipy import stats
 
 from autograder.execute.job import clean_output
 from autograder.execute.observe import Observation, decode_array, encode_array, observe
 from autograder.execute.protocol import MessageBuffer, ProtocolError, encode
 from solutions.W1D1_Tutorial2 import models
 from solutions.W1D1_Tutorial2.calibration import load_calibration, simulate_spike_trains
-from solutions.W1D1_Tutorial2.catalogue import ANSWERS, function_source
+from solutions.W1D1_Tutorial2.catalogue import ANSWERS
 from solutions.W1D1_Tutorial2.public import judge_public
 from solutions.W1D1_Tutorial2.spikestats import compare_statistics
 from solutions.W1D1_Tutorial2.spiketrain import from_observation, observe_trial
@@ -27,6 +26,7 @@ from solutions.W1D1_Tutorial2.trials import (
     trials_digest,
 )
 from solutions.W1D1_Tutorial2.verdict import judge_trial
+from tests.selfchecks import define, self_check_verdict
 
 TRIAL = HIDDEN_TRIALS["lif_neuron"][0]
 
@@ -134,26 +134,15 @@ def test_new_simulations_fall_inside_the_calibrated_ranges():
         assert all(r.passed for r in compare_statistics(train, record, 16))
 
 
-def self_check_helper(master_nb):
-    cell = next(c for c in master_nb.cells if "def self_check(" in c.source)
-    source = cell.source[cell.source.index("def self_check("):]
-    namespace = {"np": np}
-    exec(source, namespace)
-    return namespace["self_check"]
-
-
 @pytest.mark.parametrize("ans", ANSWERS, ids=lambda a: a.label.replace(" is ", " & public "))
-def test_trusted_public_checks_agree_with_the_notebooks_self_check(master_nb, release_nb, ans):
-    namespace = {"np": np, "stats": stats}
-    exec(function_source(release_nb, ans), namespace)
-    func = namespace[ans.function]
-    try:
-        self_check_helper(master_nb)(func)
-        notebook_passes = True
-    except Exception:
-        notebook_passes = False
+def test_trusted_public_checks_agree_with_the_notebooks_self_check(release_nb, ans):
+    """Same verdict and the same words: the mirror's message is what the student reads in the
+    feedback, the notebook's what they read in the notebook."""
+    func = define(release_nb, ans)
+    notebook = self_check_verdict(release_nb, ans.function, func)
     observations = {t.id: observe_trial(func, t) for t in PUBLIC_TRIALS[ans.function]}
-    assert (judge_public(ans.function, observations) is None) == notebook_passes
+    finding = judge_public(ans.function, observations)
+    assert (finding.message if finding else None) == notebook
 
 
 def test_message_buffer_reassembles_split_frames_and_refuses_garbage():

@@ -63,7 +63,7 @@ NOTEBOOKS = {
     "caught": ("a mistake the public self-checks catch", lambda nb: fill_in(
         nb, answer("lif_neuron", "missing alpha"), answer("lif_neuron_inh", "the reference form"))),
     "hidden-only": ("a mistake only the hidden checks catch", lambda nb: fill_in(
-        nb, answer("lif_neuron", "hard-coded alpha"),
+        nb, answer("lif_neuron", "the previous step's input"),
         answer("lif_neuron_inh", "the reference form"))),
     "unfinished": ("an unfinished notebook", lambda nb: fill_in(
         nb, answer("lif_neuron", "the reference form"))),

@@ -44,10 +44,10 @@ def test_batch_exits_zero_and_prints_a_summary(graded_class):
 
 @pytest.mark.parametrize("student, expected", [
     ("alice", FULL),
-    ("carol", {**FULL, "ex2_hidden": 0.0}),
-    ("dave", {**FULL, "ex1_public": 0.0, "ex1_hidden": 0.0, "ex2_hidden": 0.0}),
-], ids=["a correct answer scores 10", "a partly correct answer scores 7",
-        "a wrong answer scores 2"])
+    ("carol", {**FULL, "ex2_public": 0.0, "ex2_hidden": 0.0}),
+    ("dave", {"ex1_public": 0.0, "ex1_hidden": 0.0, "ex2_public": 0.0, "ex2_hidden": 0.0}),
+], ids=["a correct answer scores 10", "a partly correct answer scores 5",
+        "a wrong answer scores 0"])
 def test_scores_go_to_results_gradebook_and_autograded(graded_class, student, expected):
     root, _ = graded_class
     assert cell_scores(results(root, student)) == expected
@@ -61,7 +61,7 @@ def test_scores_go_to_results_gradebook_and_autograded(graded_class, student, ex
 def test_results_json_follows_gradescope_format(graded_class):
     root, _ = graded_class
     result = results(root, "carol")
-    assert result["score"] == 7 and result["max_score"] == 10 and result["execution_time"] > 0
+    assert result["score"] == 5 and result["max_score"] == 10 and result["execution_time"] > 0
     hidden = next(t for t in result["tests"] if t["name"] == "ex2_hidden")
     assert {"name", "score", "max_score", "status", "output", "visibility"} <= set(hidden)
     assert hidden["status"] == "failed" and hidden["visibility"] == "after_published"

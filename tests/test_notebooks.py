@@ -85,7 +85,8 @@ def test_master_cells_produce_no_errors_and_its_tests_pass(executed_master):
     for cell in executed_master.cells:
         assert not errors(cell), f"cell {cell.id} of the master failed: {errors(cell)[0].evalue}"
     hidden = cell_by_id(executed_master, "ex2_hidden")
-    assert "passes the hidden checks" in "".join(o.get("text", "") for o in hidden.outputs)
+    assert "lif_neuron_inh behaves like the model answer" in \
+        "".join(o.get("text", "") for o in hidden.outputs)
 
 
 @pytest.mark.slow
@@ -145,8 +146,10 @@ def test_provided_code_is_locked_and_points_are_stated(master_nb):
 
 def test_demo_sliders_are_those_of_the_tutorial(master_nb):
     demo1, demo2 = cell_by_id(master_nb, "demo1").source, cell_by_id(master_nb, "demo2").source
+    assert 'interactive_demo(\n    "lif_neuron", n_steps=2000,' in demo1
+    assert 'interactive_demo(\n    "lif_neuron_inh", n_steps=2000,' in demo2
     assert "FloatLogSlider(0.01, min=-2, max=-1)" in demo1
-    assert "IntSlider(10, min=5, max=20)" in demo1 and "rvs(2000)" in demo1
+    assert "IntSlider(10, min=5, max=20)" in demo1
     assert "FloatLogSlider(0.5, min=-1, max=1)" in demo2
     assert "FloatLogSlider(0.1, min=-1, max=0)" in demo2
     assert demo2.count("IntSlider(12, min=10, max=20)") == 2
@@ -191,7 +194,7 @@ def test_release_needs_nothing_but_its_folder_and_four_libraries(release_nb):
     code = "\n".join(c.source for c in release_nb.cells if c.cell_type == "code")
     imported = set(re.findall(r"^\s*(?:import|from)\s+([A-Za-z_][\w]*)", code, re.M))
     assert imported <= {"numpy", "matplotlib", "scipy", "ipywidgets", "logging", "os",
-                        "contextlib", "io", "warnings"}, imported
+                        "contextlib", "io", "warnings", "random", "textwrap"}, imported
     assert not re.search(r"https?://", code), "a code cell refers to a URL"
     assert "pip install" not in code
     assert (RELEASE.parent / "nma.mplstyle").exists()
@@ -209,10 +212,16 @@ def test_unfinished_release_fails_only_in_the_stubs_and_what_calls_them(unfinish
         assert errors(cell_by_id(unfinished_release_run, gid))[0].ename == "NotImplementedError"
     public = errors(cell_by_id(unfinished_release_run, "ex1_public"))[0]
     assert "still raises NotImplementedError" in public.evalue
-    for demo in ("demo1", "demo2"):
+    assert "run the cell of Coding Exercise 1 again" in public.evalue
+    shown = "\n".join(public.traceback)
+    assert "Traceback" not in shown and "File " not in shown and "self_check(" not in shown, \
+        "the self-check shows a traceback instead of its sentence"
+    for demo, exercise in (("demo1", 1), ("demo2", 2)):
         outputs = cell_by_id(unfinished_release_run, demo).outputs
-        assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
-                   for o in outputs), f"{demo} shows no sliders"
+        text = "".join(o.get("text", "") for o in outputs)
+        assert f"complete Coding Exercise {exercise}, run its cell, then run this cell again" \
+            in text, f"{demo} does not say what to do first"
+        assert len(text.strip().splitlines()) == 1, f"{demo} says more than one sentence"
 
 
 @pytest.mark.slow
@@ -222,7 +231,12 @@ def test_finished_release_runs_clean_and_passes_its_self_checks(finished_release
             assert not errors(cell), f"cell {cell.id} failed: {errors(cell)[0].evalue}"
     for gid, function in (("ex1_public", "lif_neuron"), ("ex2_public", "lif_neuron_inh")):
         text = "".join(o.get("text", "") for o in cell_by_id(finished_release_run, gid).outputs)
-        assert f"self-checks passed: {function} returns" in text
+        assert f"self-checks passed. {function} runs" in text
+        assert "Not checked here" in text, "the success message says what was not checked"
+    for demo in ("demo1", "demo2"):
+        outputs = cell_by_id(finished_release_run, demo).outputs
+        assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+                   for o in outputs), f"{demo} shows no sliders once the exercise is done"
     figure = cell_by_id(finished_release_run, "ex1_lif_neuron").outputs
     assert any("image/png" in o.get("data", {}) for o in figure)
 

@@ -145,7 +145,7 @@ def test_feedback_renders_offline(feedback):
     images, text, requests = render_offline(feedback["carol"])
     assert requests == []
     assert all(complete and width > 0 for _, complete, width in images)
-    assert "7 / 10 points" in text
+    assert "5 / 10 points" in text
 
 
 def test_feedback_typesets_equations_and_shows_the_students_own_figures(feedback):

@@ -1,5 +1,10 @@
 """``python -m solutions.W1D1_Tutorial2 calibrate [FUNCTION ...] [--runs N]``: re-measure the
-statistical tolerances of the hidden checks (see :mod:`.calibration`)."""
+statistical tolerances of the hidden checks (see :mod:`.calibration`).
+
+``python -m solutions.W1D1_Tutorial2 self-checks``: re-measure the model's ranges that the
+notebook's self-checks compare against (see :mod:`.public`), and print the notebook's
+``SELF_CHECK_CALLS`` to paste into the master's setup section.
+"""
 
 import argparse
 
@@ -16,7 +21,14 @@ def main(argv=None) -> int:
                      help=f"exercise functions to calibrate (default: all of "
                           f"{', '.join(HIDDEN_TRIALS)})")
     run.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="simulations per trial")
+    commands.add_parser("self-checks", help="measure the ranges of the notebook's self-checks")
     args = parser.parse_args(argv)
+    if args.command == "self-checks":
+        from solutions.W1D1_Tutorial2.public import measure_ranges, notebook_literal, write_ranges
+
+        print(f"wrote {write_ranges(measure_ranges())}; the notebook's setup section should read:")
+        print(notebook_literal())
+        return 0
     unknown = sorted(set(args.functions) - set(HIDDEN_TRIALS))
     if unknown:
         parser.error(f"no exercise function {', '.join(unknown)}")
