@@ -108,7 +108,8 @@ def render(result: CheckResult) -> str:
     lines = [f"{result.notebook.name}: {result.score:g} / {result.max_score:g} points"]
     for test in result.tests:
         if test.judged_by == "by hand":
-            lines.append(f"  [HAND] {test.grade_id} (0/{test.max_score:g}): graded by hand")
+            lines.append(f"  [HAND] {test.grade_id} ({test.score:g}/{test.max_score:g}): "
+                         f"{test.output}")
             continue
         mark = "PASS" if test.score >= test.max_score else "FAIL"
         lines.append(f"  [{mark}] {test.grade_id} ({test.score:g}/{test.max_score:g})")

@@ -133,8 +133,9 @@ def summary_html(result: GradeResult | None, gradebook_score: float | None,
         cell = f" <span class='gid'>{html.escape(test.grade_id)}</span>" \
             if test.grade_id in titles else ""
         if test.judged_by == "by hand":
-            parts.append(f"<div><b>✎</b> {name}: graded by hand (out of {test.max_score:g})"
-                         f"{cell}</div>")
+            status = f"graded by hand (out of {test.max_score:g})" if test.awaits_grader \
+                else f"{html.escape(test.output)}: {test.score:g} / {test.max_score:g}"
+            parts.append(f"<div><b>✎</b> {name}: {status}{cell}</div>")
             continue
         ok = test.score >= test.max_score
         kind = "hidden check" if test.hidden else "self-check"

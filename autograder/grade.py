@@ -404,6 +404,14 @@ def _execution_summary(record: ExecutionRecord) -> dict:
                           for name, nb in record.notebooks.items()}}
 
 
+def _csv_points(test: TestResult) -> str:
+    """A test's points for the class CSV; empty while it waits for a grader (the gradebook and
+    nbgrader's formgrader hold the manual grade)."""
+    if test.awaits_grader:
+        return ""
+    return f"{test.score:g}"
+
+
 def write_class_csv(course: Course, assignment: str) -> os.PathLike:
     """grades/<assignment>.csv: one row per graded student of the whole class (whatever
     ``--student`` selected), from their results.json files."""
@@ -424,9 +432,9 @@ def write_class_csv(course: Course, assignment: str) -> os.PathLike:
         writer = csv.writer(handle)
         writer.writerow(["student", "score", "max_score", *test_names, "error"])
         for result in rows:
-            by_name = {t.name(result.multiple_notebooks): t.score for t in result.tests}
+            by_name = {t.name(result.multiple_notebooks): _csv_points(t) for t in result.tests}
             writer.writerow([result.student, f"{result.score:g}", f"{result.max_score:g}",
-                             *[f"{by_name.get(n, 0):g}" for n in test_names], result.error or ""])
+                             *[by_name.get(n, "0") for n in test_names], result.error or ""])
     os.replace(tmp, path)
     return path
 

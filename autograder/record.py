@@ -44,6 +44,10 @@ from autograder.judge import IN_PROCESS, MANUAL, TRUSTED, JudgedNotebook
 from autograder.submission import Submission
 
 RESULTS_FILE = "results.json"
+#: The output of a test cell waiting for a grader (its points in the gradebook are not set yet).
+AWAITS_GRADER = "graded by hand (nbgrader's formgrader)"
+#: The output of an answer for a grader that was left as released (nbgrader scores it 0).
+UNANSWERED = "not answered: an answer left as released scores 0"
 
 
 def strict_json(value):
@@ -73,6 +77,10 @@ class TestResult:
     notebook: str = ""
     #: TRUSTED, IN_PROCESS or MANUAL (see autograder.judge).
     judged_by: str = IN_PROCESS
+
+    @property
+    def awaits_grader(self) -> bool:
+        return self.judged_by == MANUAL and self.output == AWAITS_GRADER
 
     def name(self, multiple_notebooks: bool) -> str:
         return f"{self.notebook}: {self.grade_id}" if multiple_notebooks and self.notebook \
@@ -305,7 +313,9 @@ def scores_from_notebook(judged: JudgedNotebook, secrets: set[str] = frozenset()
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         error = f"{errors[0].ename}: {errors[0].evalue}" if errors else ""
         if score is None:
-            output, hidden, judged_by = "graded by hand (nbgrader's formgrader)", False, MANUAL
+            output, hidden, judged_by = AWAITS_GRADER, False, MANUAL
+        elif utils.is_solution(cell) and verdict is None:  # an answer for a grader to read
+            output, hidden, judged_by = UNANSWERED, False, MANUAL
         elif verdict is not None:
             output = verdict.verdict.message or error
             hidden, judged_by = verdict.hidden, TRUSTED

@@ -243,7 +243,8 @@ def test_finished_release_runs_clean_and_passes_its_self_checks(finished_release
 
 # --- images: embedded, so that Colab shows them ------------------------------------------------
 
-RELATIVE_IMAGE = re.compile(r"!\[[^\]]*\]\((?!data:|https?:)[^)]+\)|<img\b[^>]*\bsrc=[\"'](?!data:|https?:)")
+RELATIVE_IMAGE = re.compile(r"!\[[^\]]*\]\((?!data:|https?:)[^)]+\)"
+                            r"|<img\b[^>]*\bsrc=[\"'](?!data:|https?:)")
 
 
 @pytest.mark.parametrize("notebook", sorted(p.relative_to(REPO) for p in

@@ -54,21 +54,21 @@ class Worker:
         env["AUTOGRADER_FORBIDDEN_MODULES"] = ",".join(self.forbidden_modules)
         env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"})
-        theirs: list[int] = []
+        theirs: list[tuple[int, int]] = []
         for sibling in siblings:
             jobs_in, jobs_out = os.pipe()
             records_in, records_out = os.pipe()
             sibling.stdin = os.fdopen(jobs_out, "wb", buffering=0)
             sibling.stdout = os.fdopen(records_in, "rb", buffering=0)
-            theirs += [jobs_in, records_out]
-        env["AUTOGRADER_SIBLINGS"] = ";".join(f"{a},{b}" for a, b in zip(theirs[::2],
-                                                                          theirs[1::2]))
+            theirs.append((jobs_in, records_out))
+        env["AUTOGRADER_SIBLINGS"] = ";".join(f"{a},{b}" for a, b in theirs)
+        passed = [fd for pair in theirs for fd in pair]
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "autograder.execute.zygote"], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, env=env, close_fds=True, pass_fds=theirs)
+                stdout=subprocess.PIPE, env=env, close_fds=True, pass_fds=passed)
         finally:
-            for fd in theirs:
+            for fd in passed:
                 os.close(fd)
         self.stdin, self.stdout = self.process.stdin, self.process.stdout
         return self
