@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
@@ -38,3 +40,23 @@ CELLS = {
 def test_fast_path_transforms_like_ipython(source):
     assert PlainPythonFastPath().transform_cell(source) == \
         TransformerManager().transform_cell(source)
+
+
+def test_the_shell_runs_cells_whose_tree_the_fast_path_built_as_ipython_would():
+    from autograder.execute.shell import make_shell
+    from autograder.execute.sink import OutputSink
+
+    shell = make_shell()
+    sink = OutputSink(1 << 20, 1 << 20)
+    shell.attach(sink)
+    try:
+        first = shell.run_cell('def f():\n    """Is it ready?"""\n    return 41 + 1\n')
+        broken = shell.run_cell("x = (1,\n")  # a syntax error right after: no stale tree
+        shown = shell.run_cell("f() # why?")
+        other = shell.run_cell('y = "?"\ny + "!"')
+    finally:
+        shell.attach(None)
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    assert first.success and shell.user_ns["f"]() == 42
+    assert isinstance(broken.error_before_exec, SyntaxError)
+    assert shown.result == 42 and other.result == "?!"

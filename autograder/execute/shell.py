@@ -8,12 +8,14 @@ each forked child.
 """
 
 from __future__ import annotations
+import __future__
 
 import ast
 import re
 import sys
 import traceback as tb
 
+from IPython.core.compilerop import CachingCompiler
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 from IPython.core.inputtransformer2 import TransformerManager
@@ -81,12 +83,33 @@ class PlainPythonFastPath(TransformerManager):
         return super().do_token_transforms(lines)
 
 
+#: The syntax tree the fast path built last, and its source: IPython parses the same cell text
+#: right after, and takes it from here instead (a long cell costs milliseconds to parse).
+_last_tree: tuple[str, ast.Module] | None = None
+
+
 def _parses(source: str) -> bool:
+    global _last_tree
     try:
-        compile(source, "<cell>", "exec", ast.PyCF_ONLY_AST)
+        tree = compile(source, "<cell>", "exec", ast.PyCF_ONLY_AST)
     except (SyntaxError, ValueError):
         return False
+    _last_tree = (source, tree)
     return True
+
+
+class ReusingCompiler(CachingCompiler):
+    """IPython's compiler, taking the tree :func:`_parses` just built for the same cell text
+    instead of parsing it a second time. Only for plain ``exec`` parses without the one future
+    flag that changes the grammar (barry_as_FLUFL)."""
+
+    def ast_parse(self, source, filename="<unknown>", symbol="exec"):
+        global _last_tree
+        cached, _last_tree = _last_tree, None
+        if cached is not None and cached[0] == source and symbol == "exec" \
+                and not self.flags & __future__.barry_as_FLUFL.compiler_flag:
+            return cached[1]
+        return super().ast_parse(source, filename, symbol)
 
 
 class GradingShell(InteractiveShell):
@@ -95,6 +118,7 @@ class GradingShell(InteractiveShell):
     sink: OutputSink | None = None
     displayhook_class = Type(SinkDisplayHook)
     display_pub_class = Type(SinkDisplayPublisher)
+    compiler_class = Type(ReusingCompiler)
 
     def enable_gui(self, gui=None):
         """No event loop while grading: every GUI request is accepted and ignored."""
