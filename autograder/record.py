@@ -26,7 +26,7 @@ import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Comment, Grade, Gradebook, MissingEntry
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     IgnorePattern,
@@ -35,6 +35,7 @@ from nbgrader.preprocessors import (
 )
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError, SAWarning
+from sqlalchemy.orm import joinedload
 from traitlets.config import Config
 
 from autograder.course import sqlite_file
@@ -155,7 +156,10 @@ def _resources(submission: Submission, notebook: str, db_url: str) -> dict:
 
 class SaveAutoGradesInto(SaveAutoGrades):
     """nbgrader's SaveAutoGrades, writing through an open gradebook instead of opening one per
-    notebook (each new connection recompiles every query: ten times the cost of the writes)."""
+    notebook (each new connection recompiles every query: ten times the cost of the writes),
+    and finding the submission's grade and comment rows with one query each instead of one per
+    cell. What it writes, and when, is nbgrader's own code (its ``_add_score`` and
+    ``_add_comment``): only their ``find_grade`` and ``find_comment`` look here first."""
 
     def __init__(self, gradebook: Gradebook, **kwargs):
         super().__init__(**kwargs)
@@ -165,8 +169,37 @@ class SaveAutoGradesInto(SaveAutoGrades):
         self.notebook_id = resources["nbgrader"]["notebook"]
         self.assignment_id = resources["nbgrader"]["assignment"]
         self.student_id = resources["nbgrader"]["student"]
-        self.gradebook = self.open_gradebook
+        self.gradebook = _RowsOfOneNotebook(self.open_gradebook, self.notebook_id,
+                                            self.assignment_id, self.student_id)
         return super(SaveAutoGrades, self).preprocess(nb, resources)
+
+
+class _RowsOfOneNotebook:
+    """A gradebook whose ``find_grade`` and ``find_comment`` answer for one submitted notebook
+    from rows loaded together (with their cells); anything else goes to the gradebook."""
+
+    def __init__(self, gradebook: Gradebook, notebook: str, assignment: str, student: str):
+        self._gradebook = gradebook
+        self._key = (notebook, assignment, student)
+        submitted = gradebook.find_submission_notebook(notebook, assignment, student)
+        db = gradebook.db
+        self._grades = {g.cell.name: g for g in db.query(Grade).options(
+            joinedload(Grade.cell)).filter(Grade.notebook_id == submitted.id)}
+        self._comments = {c.cell.name: c for c in db.query(Comment).options(
+            joinedload(Comment.cell)).filter(Comment.notebook_id == submitted.id)}
+
+    def find_grade(self, grade_cell: str, notebook: str, assignment: str, student: str):
+        if (notebook, assignment, student) == self._key and grade_cell in self._grades:
+            return self._grades[grade_cell]
+        return self._gradebook.find_grade(grade_cell, notebook, assignment, student)
+
+    def find_comment(self, solution_cell: str, notebook: str, assignment: str, student: str):
+        if (notebook, assignment, student) == self._key and solution_cell in self._comments:
+            return self._comments[solution_cell]
+        return self._gradebook.find_comment(solution_cell, notebook, assignment, student)
+
+    def __getattr__(self, name):
+        return getattr(self._gradebook, name)
 
 
 def _fast_sqlite_journal(gb: Gradebook) -> str | None:

@@ -44,8 +44,10 @@ def our_grade(root: Path, assignment: str) -> subprocess.CompletedProcess:
     return done
 
 
-def recorded(root: Path, assignment: str) -> dict[tuple[str, str], dict]:
-    """{(student, notebook): {cell: (auto score, needs manual grade)}} from a gradebook."""
+def recorded(root: Path, assignment: str, comments: bool = False
+             ) -> dict[tuple[str, str], dict]:
+    """{(student, notebook): {cell: (auto score, needs manual grade)}} from a gradebook; with
+    ``comments``, each comment's automatic text under ("comment", cell) too."""
     out = {}
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         try:
@@ -55,7 +57,9 @@ def recorded(root: Path, assignment: str) -> dict[tuple[str, str], dict]:
         for submission in submissions:
             for notebook in submission.notebooks:
                 out[(submission.student.id, notebook.name)] = {
-                    g.name: (g.auto_score, g.needs_manual_grade) for g in notebook.grades}
+                    **{g.name: (g.auto_score, g.needs_manual_grade) for g in notebook.grades},
+                    **{("comment", c.name): c.auto_comment
+                       for c in (notebook.comments if comments else [])}}
     return out
 
 
@@ -89,7 +93,8 @@ def ps1(tmp_path_factory):
 def test_ps1_scores_equal_nbgraders_cell_for_cell(ps1, student):
     roots, theirs, _ = ps1
     assert graded_by_nbgrader(roots["nbgrader"], "ps1", student), theirs.stderr[-2000:]
-    ours, nbgrader = recorded(roots["ours"], "ps1"), recorded(roots["nbgrader"], "ps1")
+    ours = recorded(roots["ours"], "ps1", comments=True)
+    nbgrader = recorded(roots["nbgrader"], "ps1", comments=True)
     for notebook in ("problem1", "problem2"):
         assert ours[(student, notebook)] == nbgrader[(student, notebook)], notebook
 
@@ -205,8 +210,9 @@ def added(tmp_path_factory):
                          ids=lambda s: f"{s} gets nbgrader's scores, the added cell included")
 def test_an_added_plain_exercise_scores_as_under_nbgrader(added, student):
     roots = added[0]
-    ours = recorded(roots["ours"], "W1D1_Tutorial2")[(student, "W1D1_Tutorial2")]
-    theirs = recorded(roots["nbgrader"], "W1D1_Tutorial2")[(student, "W1D1_Tutorial2")]
+    ours = recorded(roots["ours"], "W1D1_Tutorial2", comments=True)[(student, "W1D1_Tutorial2")]
+    theirs = recorded(roots["nbgrader"], "W1D1_Tutorial2",
+                      comments=True)[(student, "W1D1_Tutorial2")]
     assert ours == theirs
 
 
