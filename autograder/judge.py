@@ -111,7 +111,7 @@ def judge_notebook(name: str, nb: NotebookNode, record: NotebookRecord | None,
         errors = [o for o in cell.outputs if o.output_type == "error"]
         if not verdict.passed and not errors:
             cell.outputs.append(from_dict(error_output("AssertionError", verdict.message)))
-        elif verdict.passed and verdict.message and check.hidden:
+        elif verdict.passed and verdict.message and (check.hidden or check.replaces_cell):
             cell.outputs.append(from_dict(_stream(verdict.message)))
         judged.verdicts[grade_id] = CellVerdict(grade_id, check.title, check.hidden, verdict)
     return judged

@@ -1,8 +1,9 @@
 """What runs in the sandbox: every code cell of the sanitized notebook, in order.
 
 A test cell bound to a trusted check runs without its hidden-tests region (the check replaces
-it, outside the sandbox), followed by the check's probes. Every other cell runs as the master
-has it, hidden tests included, exactly as ``nbgrader autograde`` runs it: never skipped.
+it, outside the sandbox), followed by the check's probes; a check that replaces its whole cell
+(:attr:`TrustedCheck.replaces_cell`) leaves only the probes. Every other cell runs as the
+master has it, hidden tests included, exactly as ``nbgrader autograde`` runs it: never skipped.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def plan_notebook(name: str, nb: NotebookNode, checks: dict[str, TrustedCheck],
         check = checks.get(grade_id) if grade_id and utils.is_grade(cell) else None
         if check is None:
             cells.append(CellTask(position, cell.source, grade_id))
+            continue
+        if check.replaces_cell:
+            cells.append(CellTask(position, "", grade_id, list(check.probes())))
             continue
         visible, _ = hider.preprocess_cell(copy.deepcopy(cell), {}, position)
         cells.append(CellTask(position, visible.source, grade_id, list(check.probes())))

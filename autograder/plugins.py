@@ -74,6 +74,11 @@ class TrustedCheck:
     hidden: bool = True
     #: A few words on what the check is, for the summary and the report.
     title: str = "trusted check"
+    #: The check's probes make every call the cell's own (visible) code makes, and its verdict
+    #: says everything that code would print: the cell's code is then not run while grading,
+    #: and the cell's output is the verdict. (A public self-check mirrored by a trusted check
+    #: would otherwise call the student's function twice over.)
+    replaces_cell: bool = False
 
     def probes(self) -> list[Probe]:
         raise NotImplementedError

@@ -247,6 +247,7 @@ class GradebookWriter:
         # Late penalties are nbgrader's own (AssignLatePenalties); without a due date they
         # are always none, so the extra pass is only made when there is one.
         self.has_due_date = self.gradebook.find_assignment(assignment).duedate is not None
+        self._task_cells: dict[str, set[str]] = {}
         self.after_execution = [IgnorePattern(config=config),
                                 ClearMetadataPreprocessor(config=config),
                                 LimitOutput(config=config)]
@@ -312,9 +313,14 @@ class GradebookWriter:
         """Task cells are never scored by SaveAutoGrades: an earlier run's zero (a notebook
         that was missing then) must not outlive a resubmission. Back to what a first
         ``nbgrader autograde`` leaves: waiting for a grader, unless one graded it already."""
+        if notebook_name not in self._task_cells:  # the master's: the same all batch long
+            master = self.gradebook.find_notebook(notebook_name, submission.assignment)
+            self._task_cells[notebook_name] = {c.name for c in master.task_cells}
+        tasks = self._task_cells[notebook_name]
+        if not tasks:
+            return
         notebook = self.gradebook.find_submission_notebook(notebook_name, submission.assignment,
                                                            submission.student)
-        tasks = {c.name for c in notebook.notebook.task_cells}
         for grade in notebook.grades:
             if grade.name in tasks and grade.manual_score is None:
                 grade.auto_score = None

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from autograder.execute.observe import Observation, Probe
 from autograder.plugins import TrustedCheck, Verdict
 from solutions.W1D1_Tutorial2.context import shared_context
-from solutions.W1D1_Tutorial2.public import judge_public
+from solutions.W1D1_Tutorial2.public import judge_public, passed_message
 from solutions.W1D1_Tutorial2.spiketrain import from_observation
 from solutions.W1D1_Tutorial2.trials import (
     HIDDEN_TRIALS,
@@ -75,9 +75,12 @@ class HiddenModelCheck(TrustedCheck):
 
 
 class SelfCheckMirror(TrustedCheck):
-    """The notebook's public self-checks of one function, re-judged outside its process."""
+    """The notebook's public self-checks of one function, re-judged outside its process. Its
+    probes are the self-checks' own calls and its verdicts their words, so the grader need not
+    run the cell's ``self_check(...)`` as well (:attr:`replaces_cell`)."""
 
     hidden = False
+    replaces_cell = True
 
     def __init__(self, function: str):
         self.function = function
@@ -92,5 +95,5 @@ class SelfCheckMirror(TrustedCheck):
                   for t in PUBLIC_TRIALS[self.function] if t.id in observations}
         finding = judge_public(self.function, trains)
         if finding is None:
-            return Verdict(passed=True, message="")
+            return Verdict(passed=True, message=passed_message(self.function))
         return Verdict(passed=False, message=finding.message, label=None)

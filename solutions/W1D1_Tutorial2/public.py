@@ -151,6 +151,19 @@ def notebook_literal() -> str:
 
 # --- the judgement --------------------------------------------------------------------------------
 
+def passed_message(function: str) -> str:
+    """What the notebook's ``self_check`` prints when every self-check passes (word for word: a
+    test compares them), shown under the cell, which the grader does not run itself."""
+    other = ", ".join(f"{k}={v}" for k, v in PUBLIC_PARAMETERS[function][1].items())
+    return (f"Exercise {EXERCISE[function]} self-checks passed. {function} runs, returns "
+            f"`v, spike_times` and resets v to 0 after each spike; with the seed {PUBLIC_SEED}, "
+            "its spike count, mean ISI, ISI coefficient of variation and lowest v are in the "
+            f"model's range, at the default parameters and at {other}.\nNot checked here: these "
+            "statistics cannot tell whether each step uses the right input sample (exc[i] "
+            "rather than exc[i - 1], for instance). The hidden checks compare your model with "
+            "the reference step by step, on other parameters, when the notebook is graded.")
+
+
 def judge_public(function: str, observations: Mapping[str, SpikeTrain]) -> Finding | None:
     """None when every public self-check passes, else the first failure (the notebook's
     message)."""
