@@ -113,6 +113,12 @@ class Worker:
             self.close()
             return ExecutionRecord(status=WORKER_ERROR, reason=f"the grading worker failed: {exc}")
 
+    def end_of_jobs(self) -> None:
+        """Tell the worker no job follows (it finishes its cleanup and exits); see close."""
+        if self.stdin is not None and self.info:
+            with contextlib.suppress(OSError):
+                self.stdin.close()
+
     def close(self) -> None:
         """Stop the worker: end of its jobs, then up to 10 s to finish its last cleanup."""
         if self.stdout is None:
@@ -181,6 +187,8 @@ class LocalPool:
         return self.workers[0].isolation
 
     def __exit__(self, *exc) -> None:
+        for worker in self.workers:  # all at once: each finishes its last cleanup in parallel
+            worker.end_of_jobs()
         for worker in self.workers:
             worker.close()
 
