@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import json
 import math
 import os
@@ -404,6 +406,8 @@ def write_autograded(target: Path, submission: Submission, source_files: dict[st
     or the new ones, never a mix."""
     fresh = target.with_name(target.name + ".autograder-new")
     old = target.with_name(target.name + ".autograder-old")
+    if old.is_dir() and not old.is_symlink() and not target.exists() and not target.is_symlink():
+        os.rename(old, target)  # a run killed between the two renames: the old results stay
     for leftover in (fresh, old):  # from a run killed mid-swap
         if leftover.is_symlink() or leftover.is_file():
             leftover.unlink()
@@ -431,10 +435,32 @@ def write_autograded(target: Path, submission: Submission, source_files: dict[st
     if target.is_symlink() or target.is_file():
         target.unlink()
     elif target.exists():
+        if _exchange(fresh, target):  # one step: a reader never finds the folder missing
+            shutil.rmtree(fresh)
+            return
         os.rename(target, old)
     os.rename(fresh, target)
     if old.exists():
         shutil.rmtree(old)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where the
+    system or the file system cannot, and the caller renames in two steps."""
+    renameat2 = getattr(_libc(), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return done == 0
+
+
+@functools.lru_cache(maxsize=1)
+def _libc():
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
 
 
 def write_results(folder: Path, result: GradeResult) -> None:
