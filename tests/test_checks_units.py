@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import struct
+import subprocess
+import sys
+import textwrap
 import warnings
 
 import numpy as np
@@ -26,6 +29,7 @@ from solutions.W1D1_Tutorial2.trials import (
     trials_digest,
 )
 from solutions.W1D1_Tutorial2.verdict import judge_trial
+from tests.helpers import REPO
 from tests.selfchecks import define, self_check_verdict
 
 TRIAL = HIDDEN_TRIALS["lif_neuron"][0]
@@ -113,6 +117,36 @@ def test_each_exercise_has_its_own_calibration_matching_its_trials(function):
     assert data["function"] == function and data["trials_digest"] == trials_digest(function)
     assert set(data["trials"]) == {t.id for t in HIDDEN_TRIALS[function]}
     assert data["runs"] >= 2000
+
+
+@pytest.mark.parametrize("function", sorted(HIDDEN_TRIALS))
+def test_the_stored_random_states_are_those_the_reference_leaves_after_each_first_call(function):
+    """The plan skips a trial's whole call when the student's first call left this state: a
+    stale entry would only cost time, but it must be caught here."""
+    stored = load_calibration(function)["reference_states"]
+    live = {seeded_trial(t).id: observe_trial(getattr(models, function), seeded_trial(t)).rng_state
+            for t in HIDDEN_TRIALS[function]}
+    assert stored == live
+
+
+def test_planning_a_batch_loads_neither_the_reference_nor_scipy_stats():
+    """Half a second of every grading run's start: scipy.stats waits for the first verdict."""
+    code = textwrap.dedent("""
+        import sys
+        from solutions.W1D1_Tutorial2 import CHECKS
+        for check in CHECKS.checks.values():
+            check.prepare()
+            probes = check.probes()
+            assert probes and all(p.function for p in probes)
+        skippable = [p for c in CHECKS.checks.values() for p in c.probes() if p.skip_if_state]
+        assert skippable and all(p.skip_if_state[1] for p in skippable)
+        loaded = sorted(m for m in ("scipy.stats", "solutions.W1D1_Tutorial2.models")
+                        if m in sys.modules)
+        print(",".join(loaded) or "none")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True).stdout
+    assert out.strip() == "none"
 
 
 @pytest.mark.parametrize("trial", [g[0] for g in HIDDEN_TRIALS.values()] +

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from scipy import stats
 
 from solutions.W1D1_Tutorial2.calibration import reference_function
 
@@ -156,6 +155,8 @@ def mutant_source(mistake: Mistake) -> str:
 @cache
 def build_mutant(mistake: Mistake) -> Callable:
     """Compile the mutant into a function (trusted code only: the reference plus an edit)."""
+    from scipy import stats  # here, not at import: the grader loads this module at its start
+
     namespace = {"np": np, "stats": stats}
     exec(compile(mutant_source(mistake), f"<mutant {mistake.key}>", "exec"), namespace)
     return namespace[mistake.function]
