@@ -9,7 +9,6 @@ a flag given here wins over the file. Exit status: 0 done, 1 ``check`` found fai
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -180,9 +179,10 @@ def _grade(args: argparse.Namespace) -> int:
     options = GradeOptions(assignment=args.assignment, students=args.student, force=args.force,
                            scheduler=args.scheduler, db_url=args.db_url, progress=args.progress)
     with _local_workers_started(settings, options) as pool:
+        from autograder.heap import freeze_what_is_loaded
         from autograder.progress import grade_with_progress  # nbgrader & co: seconds to load
 
-        gc.freeze()  # the libraries just loaded stay: full collections need not walk them
+        freeze_what_is_loaded()  # the libraries just loaded stay: collections skip them
         return grade_with_progress(settings, options, pool=pool)
 
 

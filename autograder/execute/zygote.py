@@ -12,7 +12,6 @@ length-prefixed JSON.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import os
 import resource
@@ -106,6 +105,7 @@ def main() -> int:
     from autograder.execute.protocol import write_message
     from autograder.execute.sandbox import SandboxPlan, set_process_name
     from autograder.execute.shell import make_shell
+    from autograder.heap import freeze_what_is_loaded
 
     set_process_name("ag-worker")
     plan = SandboxPlan.from_dict(json.loads(os.environ.get("AUTOGRADER_SANDBOX_PLAN", "{}")))
@@ -120,8 +120,7 @@ def main() -> int:
     # Everything loaded so far lives as long as the worker: keep it out of the garbage
     # collector's sight, or a full collection in a job walks (and copies, page by page) the
     # whole inherited heap: about 0.1 s of CPU a time.
-    gc.collect()
-    gc.freeze()
+    freeze_what_is_loaded(collect_first=True)
     baseline = address_space_bytes()
     isolation = probe_isolation(plan, shell, baseline, cgroups)
     isolation["cgroups"] = cgroups.version if cgroups is not None else 0
