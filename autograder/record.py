@@ -459,7 +459,7 @@ def _exchange(a: Path, b: Path) -> bool:
 def _libc():
     try:
         return ctypes.CDLL(None, use_errno=True)
-    except OSError:
+    except (OSError, TypeError):  # no C library to load this way (not a POSIX system)
         return None
 
 
