@@ -142,6 +142,16 @@ class Assignment:
                      for name, nb in prepared.notebooks.items()]
         return Job(prepared.submission.id, notebooks, files, self.settings.limits())
 
+    def warm_checks(self, log) -> None:
+        """Each trusted check's one-time work (:meth:`TrustedCheck.warm`). A check that fails
+        here is logged; its verdicts then fail with the reason, submission by submission."""
+        for (notebook, grade_id), check in self.checks.items():
+            try:
+                check.warm()
+            except Exception as exc:  # the check's own bug: its cells say so when judged
+                log(f"the trusted check of {notebook}/{grade_id} could not warm up: "
+                    f"{first_line(exc)}")
+
     def judge(self, prepared: Prepared, records: dict[str, NotebookRecord]
               ) -> list[JudgedNotebook]:
         return [judge_notebook(name, nb, records.get(name), self.checks_of(name))

@@ -328,6 +328,7 @@ class Grader:
                progress: Callable[[GradeResult], None] | None) -> None:
         prepared: dict[str, tuple[Prepared, float, dict]] = {}
         retries: list[Job] = []
+        warmed: list[bool] = []
 
         def done(result: GradeResult) -> None:
             summary.results.append(result)
@@ -358,6 +359,9 @@ class Grader:
                 return
             prepared.pop(job.submission_id)
             timing["sandbox"] = round(record.seconds, 4)
+            if not warmed:  # once, while the next notebooks run; no submission's time
+                warmed.append(True)
+                self.assignment.warm_checks(self.log)
             try:
                 if record.status == WORKER_ERROR:
                     raise GraderRunError(f"the grader could not run this submission: "

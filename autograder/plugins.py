@@ -63,7 +63,8 @@ class TrustedCheck:
     """Judges one autograded test cell from observations of the student's functions.
 
     Subclasses set :attr:`functions` and implement :meth:`probes` and :meth:`judge`;
-    :meth:`prepare` does expensive work once per grading run (reference runs, say), and
+    :meth:`prepare` checks, before grading starts, what every judgement needs (refusing a stale
+    calibration, say), :meth:`warm` does the expensive work once (reference runs), and
     :meth:`fingerprint` names everything the verdict depends on besides the submission, so that
     a change (new trials, a new calibration) regrades the class.
     """
@@ -87,7 +88,12 @@ class TrustedCheck:
         raise NotImplementedError
 
     def prepare(self) -> None:
-        """Compute what every judgement needs, once, in the grader's process."""
+        """Check what every judgement needs, before any notebook runs (an error stops the
+        batch before it starts). Keep it cheap: the workers wait for the plan."""
+
+    def warm(self) -> None:
+        """Expensive one-time work of the verdicts (libraries, reference runs), done once per
+        grading run while the first notebooks run, and not counted as any submission's time."""
 
     def fingerprint(self) -> str:
         """By default, the source of the check's module and of the modules it imports from its

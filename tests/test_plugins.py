@@ -146,3 +146,57 @@ def test_a_configuration_file_that_fails_is_named(tmp_path):
     (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.Oops = 1/0\n")
     with pytest.raises(GraderError, match="nbgrader_config.py: cannot be read"):
         Settings.load(tmp_path)
+
+
+WARMING_PLUGIN = '''
+import os
+from pathlib import Path
+
+from autograder.plugins import AssignmentChecks, TrustedCheck, Verdict
+
+
+class Warming(TrustedCheck):
+    """Counts its warm-ups in a file; fails to warm when told to."""
+
+    functions = ("lif_neuron",)
+
+    def probes(self):
+        return []
+
+    def warm(self):
+        with Path(os.environ["WARM_LOG"]).open("a") as log:
+            log.write("warm\\n")
+        if os.environ.get("WARM_FAILS"):
+            raise RuntimeError("the reference is broken")
+
+    def judge(self, observations):
+        return Verdict(True, "")
+
+
+CHECKS = AssignmentChecks("W1D1_Tutorial2", "W1D1_Tutorial2", {"ex1_hidden": Warming()})
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fails", [False, True],
+                         ids=["a check warms up once per batch, not once per submission",
+                              "a check that fails to warm up is named and the batch goes on"])
+def test_a_checks_warm_up_runs_once_per_batch(course, tmp_path, release_nb, fails):
+    (tmp_path / "warmingplugin.py").write_text(WARMING_PLUGIN)
+    config = (course / "nbgrader_config.py").read_text().replace(
+        '"solutions.W1D1_Tutorial2:CHECKS"', '"warmingplugin:CHECKS"')
+    (course / "nbgrader_config.py").write_text(config)
+    for student in ("ann", "bo", "cy"):
+        submit(course, student, release_nb)
+    log = tmp_path / "warm.log"
+    env = {"PYTHONPATH": str(tmp_path), "WARM_LOG": str(log)}
+    if fails:
+        env["WARM_FAILS"] = "1"
+    done = run_module("autograder", "grade", ASSIGNMENT, "--no-progress", cwd=course, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert log.read_text() == "warm\n"
+    for student in ("ann", "bo", "cy"):
+        assert (course / "autograded" / student / ASSIGNMENT / "results.json").exists()
+    said = ("the trusted check of W1D1_Tutorial2/ex1_hidden could not warm up: the reference "
+            "is broken")
+    assert (said in done.stderr) == fails, done.stderr

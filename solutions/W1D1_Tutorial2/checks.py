@@ -53,9 +53,12 @@ class HiddenModelCheck(TrustedCheck):
         return probes
 
     def prepare(self) -> None:
-        """Refuse a stale calibration before grading starts; the reference itself runs at the
-        first verdict (scipy.stats is loaded then, while the first notebooks run)."""
+        """Refuse a stale calibration before grading starts (the plan needs no reference run)."""
         load_calibration(self.function)
+
+    def warm(self) -> None:
+        """The reference on every trial (and scipy.stats loaded), while the first notebooks run."""
+        shared_context().warm_up([self.function], with_mutants=False)
 
     def judge(self, observations: Mapping[str, Observation]) -> Verdict:
         first, whole = {}, {}

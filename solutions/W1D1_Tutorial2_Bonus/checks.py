@@ -32,7 +32,7 @@ class SimulationCheck(TrustedCheck):
     def probes(self) -> list[Probe]:
         return [t.probe() for t in SIMULATION_TRIALS]
 
-    def prepare(self) -> None:
+    def warm(self) -> None:
         shared_context().warm_up(["simulate_lif"])
 
     def judge(self, observations: Mapping[str, Observation]) -> Verdict:
@@ -55,7 +55,7 @@ class RateCheck(TrustedCheck):
     def probes(self) -> list[Probe]:
         return [t.probe() for t in RATE_TRIALS]
 
-    def prepare(self) -> None:
+    def warm(self) -> None:
         shared_context().warm_up(["lif_rate"])
 
     def judge(self, observations: Mapping[str, Observation]) -> Verdict:
