@@ -6,11 +6,12 @@ import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbgrader.preprocessors import ClearHiddenTests
 from traitlets.config import Config
 
-from autograder.execute.observe import Probe
+from autograder.execute.observe import Probe, encode_value
 from autograder.plan import plan_notebook
 from autograder.plugins import TrustedCheck, Verdict
 from tests.helpers import REPO
@@ -64,3 +65,34 @@ def test_only_a_cell_bound_to_a_trusted_check_loses_its_hidden_tests(begin, end)
     assert "f(2)" not in bound.source and "f(1)" in bound.source
     assert [p.id for p in bound.probes] == ["p"]
     assert plain.source == source and not plain.probes, "every other cell runs as the master has it"
+
+
+@pytest.mark.parametrize("returned, expected", [
+    (([0.0, 0.5, 0.0], [2]), ([0.0, 0.5, 0.0], [2.0], None)),
+    ((np.zeros(3, dtype=np.float32), np.array([1, 2, 3])), ([0.0] * 3, [1.0, 2.0, 3.0], None)),
+    ([[0.1, 0.2], ["a", "b"]], "second could not be read as numbers"),
+    ((None, [1]), "first could not be read as numbers"),
+    ((1, 2, 3), None),
+    ("ab", None),
+], ids=["two arrays of different lengths are read apart",
+        "two arrays of the same length (one 2-d array) are read apart",
+        "an array of text is named as unreadable",
+        "a missing array is named as unreadable",
+        "three values are not a pair",
+        "a string is not a pair"])
+def test_a_returned_pair_of_arrays_is_read_as_two_arrays_or_says_which_is_unreadable(
+        returned, expected):
+    pair = encode_value(returned).array_pair(("first", "second"))
+    if expected is None:
+        assert pair is None
+    elif isinstance(expected, str):
+        assert pair.problem == expected and pair.first is None
+    else:
+        first, second, problem = expected
+        assert pair.problem is problem
+        assert pair.first.tolist() == first and pair.second.tolist() == second
+
+
+def test_a_returned_pair_keeps_the_first_arrays_own_precision():
+    pair = encode_value((np.zeros(4, dtype=np.float32), [1, 2])).array_pair(("v", "t"))
+    assert pair.first_dtype == "float32" and pair.first.dtype == np.float64

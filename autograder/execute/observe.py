@@ -133,6 +133,17 @@ def decode_argument(value):
 
 
 @dataclass
+class ArrayPair:
+    """Two returned arrays (:meth:`Value.array_pair`), or the problem that kept them unread."""
+
+    first: np.ndarray | None = None
+    second: np.ndarray | None = None
+    #: The first array's own dtype, before it was read as float64.
+    first_dtype: str | None = None
+    problem: str | None = None
+
+
+@dataclass
 class Value:
     """A returned Python value as plain data.
 
@@ -153,6 +164,22 @@ class Value:
 
     def as_array(self) -> np.ndarray | None:
         return self.array
+
+    def array_pair(self, names: tuple[str, str]) -> ArrayPair | None:
+        """A returned pair of arrays (``return times, values``, say) as two float64 arrays,
+        or why one cannot be read; None when the value is not a sequence of two. ``names``
+        name the two in the problem."""
+        if self.kind not in ("tuple", "list") or self.length != 2:
+            return None
+        if len(self.items) == 2:
+            first, second = self.items
+            for item, name in ((first, names[0]), (second, names[1])):
+                if item.array is None:
+                    return ArrayPair(problem=f"{name} could not be read as numbers")
+            return ArrayPair(first.array, second.array, first.dtype)
+        if self.array is not None and self.array.ndim == 2:  # two of the same length: one array
+            return ArrayPair(self.array[0], self.array[1], self.dtype)
+        return None
 
     def to_dict(self) -> dict:
         data: dict = {"kind": self.kind, "type": self.type}

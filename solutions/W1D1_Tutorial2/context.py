@@ -6,6 +6,8 @@ that runs student code.
 
 from __future__ import annotations
 
+from functools import cache
+
 from solutions.W1D1_Tutorial2.calibration import load_calibration, reference_function
 from solutions.W1D1_Tutorial2.mistakes import Mistake, build_mutant, mistakes_for
 from solutions.W1D1_Tutorial2.spiketrain import SpikeTrain, observe_trial
@@ -40,7 +42,8 @@ class ReferenceContext:
         return load_calibration(trial.function)["trials"][trial.id]
 
     def warm_up(self, functions=None, with_mutants: bool = True) -> ReferenceContext:
-        """Compute everything now (before forking workers or timing submissions)."""
+        """Compute everything now (the checks' ``warm``, once per grading run, so that no
+        submission's time includes it)."""
         for function in functions or HIDDEN_TRIALS:
             load_calibration(function)
             runs = [r for t in HIDDEN_TRIALS[function] for r in (seeded_trial(t), t)]
@@ -52,12 +55,7 @@ class ReferenceContext:
         return self
 
 
-_SHARED: ReferenceContext | None = None
-
-
+@cache
 def shared_context() -> ReferenceContext:
     """One context per process: every check of a grading run compares against the same runs."""
-    global _SHARED
-    if _SHARED is None:
-        _SHARED = ReferenceContext()
-    return _SHARED
+    return ReferenceContext()

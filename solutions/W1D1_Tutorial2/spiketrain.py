@@ -43,15 +43,10 @@ def from_observation(obs: Observation, trial_id: str | None = None) -> SpikeTrai
         return train
     train.result_type = value.type
     train.result_length = value.length if value.kind in ("tuple", "list") else None
-    if value.kind in ("tuple", "list") and value.length == 2 and len(value.items) == 2:
-        v, times = value.items
-        if v.array is None:
-            train.conversion_error = "v could not be read as numbers"
-        elif times.array is None:
-            train.conversion_error = "spike_times could not be read as numbers"
-        else:
-            train.v, train.spike_times = v.array, times.array
-            train.v_dtype = v.dtype
+    pair = value.array_pair(("v", "spike_times"))
+    if pair is not None:
+        train.conversion_error = pair.problem
+        train.v, train.spike_times, train.v_dtype = pair.first, pair.second, pair.first_dtype
     return train
 
 

@@ -1,10 +1,12 @@
 """What the judges compare against: the reference's and the mutants' results on each trial.
 
-Computed in the trusted process only, on first use (or all at once by :meth:`warm_up`, before a
-grading run forks its workers), and never handed to a process that runs student code.
+Computed in the trusted process only, on first use (or all at once by :meth:`warm_up`, the
+checks' ``warm``, once per grading run), and never handed to a process that runs student code.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 from solutions.W1D1_Tutorial2_Bonus import models
 from solutions.W1D1_Tutorial2_Bonus.mistakes import Mistake, build_mutant, mistakes_for
@@ -55,12 +57,7 @@ class ReferenceContext:
         return self
 
 
-_SHARED: ReferenceContext | None = None
-
-
+@cache
 def shared_context() -> ReferenceContext:
     """One context per process: every check of a grading run compares against the same runs."""
-    global _SHARED
-    if _SHARED is None:
-        _SHARED = ReferenceContext()
-    return _SHARED
+    return ReferenceContext()

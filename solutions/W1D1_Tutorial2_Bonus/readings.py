@@ -38,17 +38,10 @@ def trace_from(obs: Observation) -> Trace:
         return trace
     trace.result_type = value.type
     trace.result_length = value.length if value.kind in ("tuple", "list") else None
-    if value.kind in ("tuple", "list") and value.length == 2 and len(value.items) == 2:
-        v, times = value.items
-        if v.array is None:
-            trace.conversion_error = "v could not be read as numbers"
-        elif times.array is None:
-            trace.conversion_error = "spike_times could not be read as numbers"
-        else:
-            trace.v, trace.spike_times = v.array, times.array
-    elif value.kind in ("tuple", "list") and value.length == 2 and value.array is not None \
-            and value.array.ndim == 2:  # v and spike_times of the same length: one 2-d array
-        trace.v, trace.spike_times = value.array[0], value.array[1]
+    pair = value.array_pair(("v", "spike_times"))
+    if pair is not None:
+        trace.conversion_error = pair.problem
+        trace.v, trace.spike_times = pair.first, pair.second
     return trace
 
 
