@@ -12,6 +12,7 @@ from nbgrader.preprocessors import ClearHiddenTests
 from traitlets.config import Config
 
 from autograder.execute.observe import Probe, encode_value
+from autograder.mutation import compile_edited
 from autograder.plan import plan_notebook
 from autograder.plugins import TrustedCheck, Verdict
 from tests.helpers import REPO
@@ -96,3 +97,32 @@ def test_a_returned_pair_of_arrays_is_read_as_two_arrays_or_says_which_is_unread
 def test_a_returned_pair_keeps_the_first_arrays_own_precision():
     pair = encode_value((np.zeros(4, dtype=np.float32), [1, 2])).array_pair(("v", "t"))
     assert pair.first_dtype == "float32" and pair.first.dtype == np.float64
+
+
+def _reference(x):
+    y = np.asarray(x) * 2  # doubled
+    y = y + 1
+    y = y + 1
+    return y
+
+
+@pytest.mark.parametrize("edits, expected", [
+    ((("y = np.asarray(x) * 2", "y = np.asarray(x) * 3"),), 5.0),
+    (((("y = y + 1", 1), "y = y - 1"),), 2.0),
+    (((("y = y + 1", 0), "pass"), (("y = y + 1", 0), "pass")), 2.0),
+], ids=["a line is matched without its comment",
+        "the n-th of equal lines is picked",
+        "edits apply in turn, each to the source as the last left it"])
+def test_a_mutant_is_the_reference_with_lines_replaced_seeing_its_modules_globals(
+        edits, expected):
+    mutant = compile_edited(_reference, edits, "test")
+    assert float(mutant(1)) == expected
+    assert float(_reference(1)) == 4.0, "the reference itself is untouched"
+
+
+@pytest.mark.parametrize("old", ["y = y + 1", "y = y * 7"],
+                         ids=["an ambiguous line is refused", "a missing line is refused"])
+def test_an_edit_that_does_not_match_exactly_one_line_names_the_mistake(old):
+    with pytest.raises(ValueError, match=f"mistake wrong_one: the reference _reference has "
+                                         f"\\d lines `{re.escape(old)}`"):
+        compile_edited(_reference, ((old, "pass"),), "wrong_one")

@@ -8,14 +8,11 @@ the verdict names the mistake in plain words.
 
 from __future__ import annotations
 
-import inspect
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-import numpy as np
-
+from autograder.mutation import compile_edited
 from solutions.W1D1_Tutorial2.calibration import reference_function
 
 
@@ -137,26 +134,7 @@ def mistakes_for(function: str) -> tuple[Mistake, ...]:
     return tuple(m for m in MISTAKES if m.function == function)
 
 
-def mutant_source(mistake: Mistake) -> str:
-    """The reference function's source with the mistake's lines replaced."""
-    source = textwrap.dedent(inspect.getsource(reference_function(mistake.function)))
-    lines = source.splitlines()
-    for old, new in mistake.edits:
-        hits = [n for n, line in enumerate(lines) if line.strip() == old]
-        if len(hits) != 1:
-            raise ValueError(f"mistake {mistake.key}: the reference {mistake.function} has "
-                             f"{len(hits)} lines `{old}`; update the mistake catalogue")
-        n = hits[0]
-        indent = lines[n][: len(lines[n]) - len(lines[n].lstrip())]
-        lines[n] = indent + new
-    return "\n".join(lines) + "\n"
-
-
 @cache
 def build_mutant(mistake: Mistake) -> Callable:
-    """Compile the mutant into a function (trusted code only: the reference plus an edit)."""
-    from scipy import stats  # here, not at import: the grader loads this module at its start
-
-    namespace = {"np": np, "stats": stats}
-    exec(compile(mutant_source(mistake), f"<mutant {mistake.key}>", "exec"), namespace)
-    return namespace[mistake.function]
+    """The reference with the mistake's lines replaced, compiled (:mod:`autograder.mutation`)."""
+    return compile_edited(reference_function(mistake.function), mistake.edits, mistake.key)

@@ -7,14 +7,11 @@ same results as a mutant on every hidden trial, the verdict names the mistake in
 
 from __future__ import annotations
 
-import inspect
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-import numpy as np
-
+from autograder.mutation import compile_edited
 from solutions.W1D1_Tutorial2_Bonus import models
 
 #: The reference's lines the mistakes edit (a test fails when the reference no longer has them).
@@ -129,29 +126,7 @@ def mistake(function: str, key: str) -> Mistake:
     return next(m for m in MISTAKES if m.function == function and m.key == key)
 
 
-def _code(line: str) -> str:
-    return line.split("#", 1)[0].strip()
-
-
-def mutant_source(mistake: Mistake) -> str:
-    """The reference function's source with the mistake's lines replaced."""
-    source = textwrap.dedent(inspect.getsource(getattr(models, mistake.function)))
-    lines = source.splitlines()
-    for old, new in mistake.edits:
-        old, nth = old if isinstance(old, tuple) else (old, None)
-        hits = [n for n, line in enumerate(lines) if _code(line) == old]
-        if (len(hits) != 1 and nth is None) or (nth is not None and len(hits) <= nth):
-            raise ValueError(f"mistake {mistake.key}: the reference {mistake.function} has "
-                             f"{len(hits)} lines `{old}`; update the mistake catalogue")
-        n = hits[nth or 0]
-        indent = lines[n][: len(lines[n]) - len(lines[n].lstrip())]
-        lines[n] = indent + new
-    return "\n".join(lines) + "\n"
-
-
 @cache
 def build_mutant(mistake: Mistake) -> Callable:
-    """Compile the mutant into a function (trusted code only: the reference plus an edit)."""
-    namespace = {"np": np}
-    exec(compile(mutant_source(mistake), f"<mutant {mistake.key}>", "exec"), namespace)
-    return namespace[mistake.function]
+    """The reference with the mistake's lines replaced, compiled (:mod:`autograder.mutation`)."""
+    return compile_edited(getattr(models, mistake.function), mistake.edits, mistake.key)
