@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import base64
 import io
+import json
 import mimetypes
 import re
 import shutil
@@ -212,3 +213,34 @@ def build_demo(settings: Settings, folder: Path) -> Iterator[str]:
                 (target / name).write_bytes(data)
         yield f"{assignment}: {len(students)} sample submissions in {folder}"
     yield f"demonstration course: {folder}"
+
+
+# -- files for a course's sample class (``sample_class`` of a plug-in) ---------------------------
+#: The submission time the sample students' ``timestamp.txt`` hold.
+DEMO_TIMESTAMP = b"2026-11-20 12:00:00.000000 UTC\n"
+
+
+def demo_submission(notebook_name: str, content: str | bytes) -> dict[str, bytes]:
+    """One sample student's files: the notebook and nbgrader's ``timestamp.txt``."""
+    data = content.encode() if isinstance(content, str) else content
+    return {notebook_name: data, "timestamp.txt": DEMO_TIMESTAMP}
+
+
+def truncated_notebook(text: str) -> bytes:
+    """The first half of a notebook file: a submission that is not valid JSON."""
+    return text[: len(text) // 2].encode()
+
+
+def tampered_notebook(text: str, delete: str, rewrite: str) -> bytes:
+    """A notebook whose tests a student edited by hand: the test cell ``delete`` removed, the
+    test cell ``rewrite`` worth 50 points and printing "all good" (both graders restore the
+    master's cells and points)."""
+    nb = json.loads(text)
+    nb["cells"] = [c for c in nb["cells"]
+                   if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != delete]
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") == rewrite:
+            meta["points"] = 50
+            cell["source"] = "print('all good')"
+    return json.dumps(nb).encode()

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
 
+from autograder.authoring import demo_submission, tampered_notebook, truncated_notebook
 from solutions.W1D1_Tutorial2.catalogue import answer, fill_in
 
 NOTEBOOK = "W1D1_Tutorial2.ipynb"
-TIMESTAMP = b"2026-11-20 12:00:00.000000 UTC\n"
 
 #: (student, exercise-1 answer, exercise-2 answer, what it shows).
 DEMO_CLASS = (
@@ -29,20 +28,11 @@ def sample_class(release_folder: Path) -> dict[str, dict[str, bytes]]:
     students = {}
     for student, first, second, _ in DEMO_CLASS:
         nb = fill_in(release_nb, answer("lif_neuron", first), answer("lif_neuron_inh", second))
-        students[student] = {NOTEBOOK: nbformat.writes(nb).encode(), "timestamp.txt": TIMESTAMP}
+        students[student] = demo_submission(NOTEBOOK, nbformat.writes(nb))
     correct = nbformat.writes(fill_in(release_nb, answer("lif_neuron", "the reference form"),
                                       answer("lif_neuron_inh", "the reference form")))
     # a truncated file, and a hand-edited test cell (its points raised, another deleted)
-    students["frank"] = {NOTEBOOK: correct[: len(correct) // 2].encode(),
-                         "timestamp.txt": TIMESTAMP}
-    tampered = json.loads(correct)
-    tampered["cells"] = [c for c in tampered["cells"]
-                         if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                         != "ex2_hidden"]
-    for cell in tampered["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade_id") == "ex1_public":
-            meta["points"] = 50
-            cell["source"] = "print('all good')"
-    students["grace"] = {NOTEBOOK: json.dumps(tampered).encode(), "timestamp.txt": TIMESTAMP}
+    students["frank"] = demo_submission(NOTEBOOK, truncated_notebook(correct))
+    students["grace"] = demo_submission(
+        NOTEBOOK, tampered_notebook(correct, delete="ex2_hidden", rewrite="ex1_public"))
     return students

@@ -6,16 +6,15 @@ The students are the first assignment's (``make demo`` grades both assignments f
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
 
+from autograder.authoring import demo_submission, tampered_notebook, truncated_notebook
 from solutions.W1D1_Tutorial2_Bonus import ASSIGNMENT
 from solutions.W1D1_Tutorial2_Bonus.catalogue import answer, fill_in
 
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
-TIMESTAMP = b"2026-11-20 12:00:00.000000 UTC\n"
 
 WRITTEN = {
     "good": "The simulation only sees the threshold crossing on a time step, so each period is "
@@ -47,24 +46,15 @@ def _notebook(release_nb, first: str, second: str, third: str, written: str | No
 def sample_class(release_folder: Path) -> dict[str, dict[str, bytes]]:
     """``{student: {file name: content}}``: correct, partial, wrong, broken and tampered."""
     release_nb = nbformat.read(str(Path(release_folder) / NOTEBOOK), as_version=4)
-    students = {student: {NOTEBOOK: _notebook(release_nb, *answers).encode(),
-                          "timestamp.txt": TIMESTAMP}
+    students = {student: demo_submission(NOTEBOOK, _notebook(release_nb, *answers))
                 for student, *answers, _ in DEMO_CLASS}
     correct = _notebook(release_nb, "the reference form", "the reference form",
                         "the reference form", "good")
     # a truncated file, and hand-edited tests (a self-check replaced and re-weighted, the hidden
     # checks of Exercise 1 deleted)
-    students["frank"] = {NOTEBOOK: correct[: len(correct) // 2].encode(),
-                         "timestamp.txt": TIMESTAMP}
-    tampered = json.loads(_notebook(release_nb, "dt missing", "the reference form",
-                                    "the reference form", "short"))
-    tampered["cells"] = [c for c in tampered["cells"]
-                         if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                         != "ex1_hidden"]
-    for cell in tampered["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("grade_id") == "ex1_public":
-            meta["points"] = 50
-            cell["source"] = "print('all good')"
-    students["grace"] = {NOTEBOOK: json.dumps(tampered).encode(), "timestamp.txt": TIMESTAMP}
+    students["frank"] = demo_submission(NOTEBOOK, truncated_notebook(correct))
+    tampered = _notebook(release_nb, "dt missing", "the reference form", "the reference form",
+                         "short")
+    students["grace"] = demo_submission(
+        NOTEBOOK, tampered_notebook(tampered, delete="ex1_hidden", rewrite="ex1_public"))
     return students
