@@ -104,3 +104,11 @@ def outputs_text(course_root: Path, student: str, assignment: str = ASSIGNMENT) 
         for output in cell.get("outputs", []):
             text.append(str(output.get("text", "")) + str(output.get("evalue", "")))
     return "\n".join(text)
+
+
+def nbgrader_autograde(root: Path, assignment: str = ASSIGNMENT, timeout: float = 1800
+                       ) -> subprocess.CompletedProcess:
+    """Real ``nbgrader autograde`` of a whole assignment in the course at ``root``."""
+    return subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment,
+                           "--log-level=ERROR"], cwd=root, capture_output=True, text=True,
+                          timeout=timeout)

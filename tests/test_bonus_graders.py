@@ -10,10 +10,9 @@ the whole class in a third copy.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 
@@ -26,7 +25,7 @@ from solutions.W1D1_Tutorial2_Bonus.catalogue import (
     fill_in,
 )
 from tests.bonus import RELEASE, gradebook_scores, read, results, submit
-from tests.helpers import copy_course, register_assignment, run_module
+from tests.helpers import copy_course, nbgrader_autograde, register_assignment, run_module
 
 pytestmark = pytest.mark.slow
 
@@ -47,12 +46,6 @@ def answers_in_writing(student: str) -> bool:
     return int(student.removeprefix("answer")) % 2 == 1
 
 
-def _nbgrader_autograde(root) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT,
-                           "--log-level=ERROR"], cwd=root, capture_output=True, text=True,
-                          timeout=1800)
-
-
 @pytest.fixture(scope="module")
 def graded_catalogue(tmp_path_factory):
     template = copy_course(tmp_path_factory.mktemp("template") / "course")
@@ -71,7 +64,8 @@ def graded_catalogue(tmp_path_factory):
         roots[tool] = root
     start = time.perf_counter()
     with ThreadPoolExecutor(2) as both:
-        runs = list(both.map(_nbgrader_autograde, [roots["nbgrader-a"], roots["nbgrader-b"]]))
+        runs = list(both.map(partial(nbgrader_autograde, assignment=ASSIGNMENT),
+                             [roots["nbgrader-a"], roots["nbgrader-b"]]))
     theirs_seconds = time.perf_counter() - start
     for done in runs:
         assert done.returncode == 0, done.stderr[-2000:]

@@ -9,14 +9,20 @@ takes about 3 s a submission); ours grades the whole class in a third copy.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 
 from solutions.W1D1_Tutorial2.catalogue import Answer, answers_for, fill_in
-from tests.helpers import ASSIGNMENT, grade, gradebook_scores, results, submit
+from tests.helpers import (
+    ASSIGNMENT,
+    grade,
+    gradebook_scores,
+    nbgrader_autograde,
+    results,
+    submit,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -27,12 +33,6 @@ def catalogue_class() -> dict[str, tuple[Answer, Answer]]:
     first, second = answers_for("lif_neuron"), answers_for("lif_neuron_inh")
     return {f"answer{k:03d}": (first[k % len(first)], second[k % len(second)])
             for k in range(max(len(first), len(second)))}
-
-
-def _nbgrader_autograde(root) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT,
-                           "--log-level=ERROR"], cwd=root, capture_output=True, text=True,
-                          timeout=1800)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,8 @@ def graded_catalogue(registered_course, tmp_path_factory, release_nb):
             submit(root, student, fill_in(release_nb, *students[student]))
         roots[tool] = root
     with ThreadPoolExecutor(2) as both:
-        runs = list(both.map(_nbgrader_autograde, [roots["nbgrader-a"], roots["nbgrader-b"]]))
+        runs = list(both.map(partial(nbgrader_autograde, assignment=ASSIGNMENT),
+                             [roots["nbgrader-a"], roots["nbgrader-b"]]))
     for run in runs:
         assert run.returncode == 0, run.stderr[-2000:]
     ours = grade(roots["ours"], timeout=1200)

@@ -10,13 +10,11 @@ compared cell for cell in tests/test_catalogue_graders.py.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 
 import pytest
 
 from tests.classes import tampered
-from tests.helpers import ASSIGNMENT, grade, gradebook_scores, submit
+from tests.helpers import ASSIGNMENT, grade, gradebook_scores, nbgrader_autograde, submit
 from tests.hostile import cheating_notebook, sabotaging_notebook
 
 pytestmark = pytest.mark.slow
@@ -40,9 +38,7 @@ def two_gradebooks(registered_course, tmp_path_factory, release_nb):
                                                         str(root)))
         submit(root, "tampered-tests", tampered(release_nb, flags=False))
         submit(root, "tampered-flags", tampered(release_nb, flags=True))
-    nbgrader = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT,
-                               "--log-level=ERROR"], cwd=roots["nbgrader"], capture_output=True,
-                              text=True, timeout=900)
+    nbgrader = nbgrader_autograde(roots["nbgrader"], ASSIGNMENT, timeout=900)
     ours = grade(roots["ours"])
     assert ours.returncode == 0, ours.stderr
     return roots, nbgrader

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,15 +26,9 @@ from tests.courses import (
     release_of,
     write_submission,
 )
-from tests.helpers import results, run_module
+from tests.helpers import nbgrader_autograde, results, run_module
 
 pytestmark = pytest.mark.slow
-
-
-def nbgrader_autograde(root: Path, assignment: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment,
-                           "--log-level=ERROR"], cwd=root, capture_output=True, text=True,
-                          timeout=1200)
 
 
 def our_grade(root: Path, assignment: str) -> subprocess.CompletedProcess:
@@ -73,7 +66,7 @@ def both_ways(template: Path, assignment: str, tmp: Path):
     for tool in ("nbgrader", "ours"):
         roots[tool] = tmp / tool
         shutil.copytree(template, roots[tool])
-    theirs = nbgrader_autograde(roots["nbgrader"], assignment)
+    theirs = nbgrader_autograde(roots["nbgrader"], assignment, timeout=1200)
     ours = our_grade(roots["ours"], assignment)
     return roots, theirs, ours
 
@@ -201,7 +194,7 @@ def added(tmp_path_factory):
     write_submission(template, SECOND_ASSIGNMENT, "leaker", {"plain": leaker})
     roots, theirs, ours = both_ways(template, "W1D1_Tutorial2",
                                     tmp_path_factory.mktemp("added-graded"))
-    plain = {"nbgrader": nbgrader_autograde(roots["nbgrader"], SECOND_ASSIGNMENT),
+    plain = {"nbgrader": nbgrader_autograde(roots["nbgrader"], SECOND_ASSIGNMENT, timeout=1200),
              "ours": our_grade(roots["ours"], SECOND_ASSIGNMENT)}
     return roots, theirs, ours, plain
 
