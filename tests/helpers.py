@@ -112,3 +112,18 @@ def nbgrader_autograde(root: Path, assignment: str = ASSIGNMENT, timeout: float 
     return subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment,
                            "--log-level=ERROR"], cwd=root, capture_output=True, text=True,
                           timeout=timeout)
+
+
+def assert_example_figures_current(figures: dict[str, bytes], folder: Path) -> None:
+    """The example figures a master draws look like the committed ones in ``folder`` (on
+    average within 1% per pixel: fonts may render a little differently)."""
+    import io
+
+    import matplotlib.image
+    import numpy as np
+
+    for name, png in figures.items():
+        fresh = matplotlib.image.imread(io.BytesIO(png))
+        committed = matplotlib.image.imread(folder / name)
+        assert fresh.shape == committed.shape, f"{name} is stale: run `make release`"
+        assert np.abs(fresh - committed).mean() < 0.01, f"{name} is stale: run `make release`"

@@ -7,9 +7,7 @@ import contextlib
 import io
 import re
 
-import matplotlib.image
 import nbformat
-import numpy as np
 import pytest
 from nbclient import NotebookClient
 from nbgrader.validator import Validator
@@ -18,7 +16,7 @@ from autograder.authoring import example_figures, execute_notebook
 from solutions.W1D1_Tutorial2_Bonus import CHECKS
 from solutions.W1D1_Tutorial2_Bonus.catalogue import EXERCISE_CELLS, answer, fill_in
 from tests.bonus import MASTER, RELEASE, cell, grade_id, read, setup_namespace
-from tests.helpers import REPO
+from tests.helpers import REPO, assert_example_figures_current
 
 STUB_RAISE = 'raise NotImplementedError("Exercise: write your answer here")'
 GRADE_IDS = ["ex1_simulate_lif", "ex1_public", "ex1_hidden", "ex2_firing_rate", "ex2_public",
@@ -124,11 +122,7 @@ def test_the_master_runs_clean_and_its_hidden_checks_pass():
     assert "Simulation and theory agree" in text(cell(executed, "ex3_euler"))
     figures = example_figures(executed)
     assert set(figures) == {"example_simulate_lif.png", "example_lif_rate.png"}
-    for name, png in figures.items():
-        fresh = matplotlib.image.imread(io.BytesIO(png))
-        committed = matplotlib.image.imread(MASTER.parent / name)
-        assert fresh.shape == committed.shape, f"{name} is stale: run `make release`"
-        assert np.abs(fresh - committed).mean() < 0.01, f"{name} is stale: run `make release`"
+    assert_example_figures_current(figures, MASTER.parent)
 
 
 @pytest.mark.slow

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import sys
 
-import matplotlib.image
 import nbformat
-import numpy as np
 import pytest
 from nbclient import NotebookClient
 from nbgrader.validator import Validator
@@ -17,7 +14,7 @@ from nbgrader.validator import Validator
 from autograder.authoring import example_figures, execute_notebook, release_assignment
 from autograder.config import Settings
 from solutions.W1D1_Tutorial2.catalogue import answer, fill_in
-from tests.helpers import MASTER, RELEASE, REPO, copy_course
+from tests.helpers import MASTER, RELEASE, REPO, assert_example_figures_current, copy_course
 
 EXERCISE_CELLS = ("ex1_lif_neuron", "ex2_lif_neuron_inh")
 STUB_RAISE = 'raise NotImplementedError("Exercise: write your answer here")'
@@ -93,11 +90,7 @@ def test_master_cells_produce_no_errors_and_its_tests_pass(executed_master):
 def test_committed_example_figures_are_the_reference_figures(executed_master):
     figures = example_figures(executed_master)
     assert set(figures) == {"example_lif_neuron.png", "example_lif_neuron_inh.png"}
-    for name, png in figures.items():
-        fresh = matplotlib.image.imread(io.BytesIO(png))
-        committed = matplotlib.image.imread(MASTER.parent / name)
-        assert fresh.shape == committed.shape, f"{name} is stale: run `make release`"
-        assert np.abs(fresh - committed).mean() < 0.01, f"{name} is stale: run `make release`"
+    assert_example_figures_current(figures, MASTER.parent)
 
 
 @pytest.mark.slow
