@@ -82,3 +82,19 @@ def test_a_failed_warm_up_stops_every_sibling(monkeypatch):
         with pool:
             pool.isolation()
     assert all(w.stdout is None for w in pool.workers)
+
+
+def test_what_a_notebook_triggers_lazily_was_loaded_once_by_the_warm_worker():
+    """``%matplotlib inline``, a figure, ``interact`` and scipy's distributions load helper
+    modules on first use; the warm worker pays for them once, not every submission."""
+    cells = [CellTask(0, "import sys\nbefore = set(sys.modules)"),
+             CellTask(1, "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
+                         "import ipywidgets as widgets\nfrom scipy import stats\n"
+                         "plt.subplots(ncols=2)[1][0].axvline(1)\nplt.show()\n"
+                         "widgets.interactive(lambda a: a, a=widgets.IntSlider(1))\n"
+                         "stats.poisson(2).rvs(3)"),
+             CellTask(2, "print(sorted(set(sys.modules) - before))")]
+    with LocalPool(sandbox_plan(), 1) as pool:
+        [(_, record)] = list(pool.run([Job("lazy", [NotebookTask("nb", cells)], {}, Limits())]))
+    outputs = record.notebooks["nb"].cells[2].outputs
+    assert [o.get("text") for o in outputs] == ["[]\n"], record.notebooks["nb"].cells[1].outputs

@@ -37,8 +37,9 @@ def _warm_imports() -> None:
 
 
 def _warm_up(shell) -> None:
-    """Pay once for what every notebook triggers lazily: IPython's first cell, matplotlib's first
-    figure, scipy's distribution machinery, a widget. Nothing lands in the user namespace."""
+    """Pay once for what every notebook triggers lazily: IPython's first cell and its
+    ``%matplotlib`` magic, matplotlib's first figure, scipy's distribution machinery, an
+    ``interact`` (which loads matplotlib_inline). Nothing lands in the user namespace."""
     import ipywidgets
     import matplotlib.pyplot as plt
     import scipy.stats
@@ -51,6 +52,9 @@ def _warm_up(shell) -> None:
     try:
         shell.run_cell("1/0", store_history=False, silent=True)
         shell.run_cell("None", store_history=False)
+        # The magic's own modules (IPython's pylab magics, matplotlib_inline): loaded once here
+        # rather than by every notebook's first cell that says it; the backend stays ours.
+        shell.run_cell("%matplotlib inline", store_history=False, silent=True)
     finally:
         shell.attach(None)
         sys.stdout, sys.stderr = saved
@@ -61,7 +65,9 @@ def _warm_up(shell) -> None:
     right.plot([0, 1, 2], [1, 2, 1], drawstyle="steps")
     plt.close(fig)
     scipy.stats.poisson(3).rvs(3)
-    ipywidgets.IntSlider(1).close()
+    demo = ipywidgets.interactive(lambda x: None, x=1)  # interact's first call loads its helpers
+    for widget in (*demo.children, demo):
+        widget.close()
 
 
 def probe_isolation(plan, shell, baseline: int, cgroups) -> dict:
