@@ -93,7 +93,8 @@ class TrustedCheck:
 
     def warm(self) -> None:
         """Expensive one-time work of the verdicts (libraries, reference runs), done once per
-        grading run while the first notebooks run, and not counted as any submission's time."""
+        grading run that has something to grade, while the workers start up (so it costs the
+        run no time when they take longer); not counted as any submission's time."""
 
     def fingerprint(self) -> str:
         """By default, the source of the check's module and of the modules it imports from its
@@ -121,7 +122,10 @@ class AssignmentChecks:
 
 
 def source_fingerprint(package: str, module: str) -> str:
-    """A digest of the Python and data files of ``module``'s folder (the course's checks)."""
+    """A digest of the Python and data files of ``module``'s folder (the course's checks).
+
+    A module outside any package is digested alone: its folder may be anything, the course's
+    root for one, where every grading run writes new ``results.json`` files."""
     digest = hashlib.sha256()
     try:
         spec = importlib.util.find_spec(module)
@@ -129,7 +133,11 @@ def source_fingerprint(package: str, module: str) -> str:
         spec = None
     if spec is None or not spec.origin:
         return ""
-    folder = Path(spec.origin).parent
+    origin = Path(spec.origin)
+    if not spec.parent and origin.name != "__init__.py":
+        digest.update(origin.read_bytes() if origin.is_file() else spec.origin.encode())
+        return digest.hexdigest()[:16]
+    folder = origin.parent
     for path in sorted(folder.rglob("*")):
         if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(folder)).encode())

@@ -14,6 +14,7 @@ from autograder.plugins import (
     TrustedCheck,
     Verdict,
     load_plugins,
+    source_fingerprint,
     validate,
 )
 from solutions.W1D1_Tutorial2 import CHECKS
@@ -179,7 +180,7 @@ CHECKS = AssignmentChecks("W1D1_Tutorial2", "W1D1_Tutorial2", {"ex1_hidden": War
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fails", [False, True],
-                         ids=["a check warms up once per batch, not once per submission",
+                         ids=["a check warms up once per batch with work, not once per submission",
                               "a check that fails to warm up is named and the batch goes on"])
 def test_a_checks_warm_up_runs_once_per_batch(course, tmp_path, release_nb, fails):
     (tmp_path / "warmingplugin.py").write_text(WARMING_PLUGIN)
@@ -200,3 +201,34 @@ def test_a_checks_warm_up_runs_once_per_batch(course, tmp_path, release_nb, fail
     said = ("the trusted check of W1D1_Tutorial2/ex1_hidden could not warm up: the reference "
             "is broken")
     assert (said in done.stderr) == fails, done.stderr
+    again = run_module("autograder", "grade", ASSIGNMENT, "--no-progress", cwd=course, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert log.read_text() == "warm\n", again.stdout + again.stderr
+
+
+@pytest.mark.parametrize("layout", ["module", "package"],
+                         ids=["a check module outside any package is digested alone",
+                              "a check package is digested with its data files"])
+def test_what_a_checks_fingerprint_covers(tmp_path, monkeypatch, layout):
+    """The fingerprint decides what regrades: the checks' own files, never files next to a
+    lone module (a course root, where each run writes results.json)."""
+    import importlib
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    if layout == "module":
+        code, data, name = tmp_path / "lonechecks.py", tmp_path / "results.json", "lonechecks"
+    else:
+        (tmp_path / "packchecks").mkdir()
+        (tmp_path / "packchecks" / "__init__.py").write_text("")
+        code, data = tmp_path / "packchecks" / "checks.py", tmp_path / "packchecks" / "cal.json"
+        name = "packchecks.checks"
+    code.write_text("CHECKS = None\n")
+    data.write_text("{}")
+    importlib.invalidate_caches()
+    first = source_fingerprint(name.split(".")[0], name)
+    data.write_text('{"changed": 1}')
+    after_data = source_fingerprint(name.split(".")[0], name)
+    code.write_text("CHECKS = None  # edited\n")
+    after_code = source_fingerprint(name.split(".")[0], name)
+    assert first and after_code != after_data
+    assert (after_data != first) == (layout == "package")
