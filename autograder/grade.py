@@ -285,29 +285,22 @@ class Grader:
                                                                 self.options.scheduler))
             assignment = self.load()
             summary.test_kinds = assignment.test_kinds()
+            students, skipped_folders = self.course.students(self.name, self.options.students)
+            summary.notes.extend(skipped_folders)
+            self._say_if_nobody(students)
+            resuming = self.force.epoch is not None
+            todo = self._plan(students, summary, everything=self.options.force and not resuming)
+            if todo:  # while the workers warm up: their start-up is the longer one
+                self.assignment.warm_checks(self.log)
             summary.missing_limits = describe_missing(pool.isolation(), self.settings)
             if self.settings.options.require_isolation and summary.missing_limits:
                 raise GraderError("--require-isolation: the sandbox is incomplete on this "
                                   "machine: " + "; ".join(summary.missing_limits))
-            students, skipped_folders = self.course.students(self.name, self.options.students)
-            summary.notes.extend(skipped_folders)
-            self._say_if_nobody(students)
-            if self.force.epoch is not None:
+            if resuming:
                 self.log("an earlier --force run was interrupted: regrading what it had not "
                          "reached (what it regraded is kept)")
             elif self.options.force:
                 self.force.start()
-            from nbgrader.api import Gradebook
-
-            with Gradebook(self.db_url, self.settings.course_id() or None) as gb:
-                in_gradebook = submitted_students(gb, self.name)
-            todo: dict[str, Submission] = {}
-            for student in students:
-                submission = self.read(student)
-                if self.is_done(student, submission.digest(), in_gradebook):
-                    summary.skipped += 1
-                else:
-                    todo[student] = submission
             previously = [s for s in todo
                           if (self.course.autograded_dir(s, self.name) / "results.json").exists()]
             summary.replaced = len(previously)
@@ -324,11 +317,27 @@ class Grader:
         summary.seconds = time.monotonic() - started
         return summary
 
+    def _plan(self, students: list[str], summary: BatchSummary, everything: bool
+              ) -> dict[str, Submission]:
+        """The submissions to grade: changed since their last grading, or never graded (or
+        all of them, ``everything``); the others are counted as skipped."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.db_url, self.settings.course_id() or None) as gb:
+            in_gradebook = submitted_students(gb, self.name)
+        todo: dict[str, Submission] = {}
+        for student in students:
+            submission = self.read(student)
+            if not everything and self.is_done(student, submission.digest(), in_gradebook):
+                summary.skipped += 1
+            else:
+                todo[student] = submission
+        return todo
+
     def _grade(self, todo: dict[str, Submission], pool, summary: BatchSummary,
                progress: Callable[[GradeResult], None] | None) -> None:
         prepared: dict[str, tuple[Prepared, float, dict]] = {}
         retries: list[Job] = []
-        warmed: list[bool] = []
 
         def done(result: GradeResult) -> None:
             summary.results.append(result)
@@ -359,9 +368,6 @@ class Grader:
                 return
             prepared.pop(job.submission_id)
             timing["sandbox"] = round(record.seconds, 4)
-            if not warmed:  # once, while the next notebooks run; no submission's time
-                warmed.append(True)
-                self.assignment.warm_checks(self.log)
             try:
                 if record.status == WORKER_ERROR:
                     raise GraderRunError(f"the grader could not run this submission: "

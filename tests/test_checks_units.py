@@ -130,7 +130,8 @@ def test_the_stored_random_states_are_those_the_reference_leaves_after_each_firs
 
 
 def test_planning_a_batch_loads_neither_the_reference_nor_scipy_stats():
-    """Half a second of every grading run's start: scipy.stats waits for the first verdict."""
+    """Half a second of every grading run's start: scipy.stats waits for warm(), which runs
+    only when there is something to grade, alongside the workers' start-up."""
     code = textwrap.dedent("""
         import sys
         from solutions.W1D1_Tutorial2 import CHECKS
