@@ -194,7 +194,7 @@ def _local_workers_started(settings, options) -> Iterator[object | None]:
     if not options.scheduler and (settings.root / "source" / options.assignment).is_dir():
         from autograder.workers import worker_pool
 
-        pool = worker_pool(settings)
+        pool = worker_pool(settings, assignment=options.assignment)
     if pool is None:
         yield None
         return

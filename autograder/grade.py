@@ -281,8 +281,8 @@ class Grader:
         started = time.monotonic()
         summary = BatchSummary()
         with ExitStack() as stack:
-            pool = self.pool or stack.enter_context(worker_pool(self.settings,
-                                                                self.options.scheduler))
+            pool = self.pool or stack.enter_context(worker_pool(
+                self.settings, self.options.scheduler, self.options.assignment))
             assignment = self.load()
             summary.test_kinds = assignment.test_kinds()
             students, skipped_folders = self.course.students(self.name, self.options.students)

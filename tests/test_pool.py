@@ -98,3 +98,34 @@ def test_what_a_notebook_triggers_lazily_was_loaded_once_by_the_warm_worker():
         [(_, record)] = list(pool.run([Job("lazy", [NotebookTask("nb", cells)], {}, Limits())]))
     outputs = record.notebooks["nb"].cells[2].outputs
     assert [o.get("text") for o in outputs] == ["[]\n"], record.notebooks["nb"].cells[1].outputs
+
+
+def test_the_workers_warm_up_the_cells_of_the_notebooks_they_are_given(tmp_path):
+    """The course's cells (the release's, the source's) are read and compiled once per worker;
+    a file that is not a notebook is skipped, not an error."""
+    import json
+
+    shared = "def helper():\n    return 'shared'\nhelper()"
+    notebook = {"cells": [{"cell_type": "code", "source": shared.splitlines(keepends=True)},
+                          {"cell_type": "markdown", "source": "# not code"}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "release.ipynb").write_text(json.dumps(notebook))
+    (tmp_path / "broken.ipynb").write_text("{not json")
+    probe = "import sys\nprint(sorted(sys.modules['autograder.execute.shell']._WARM.transforms))"
+    cells = [CellTask(0, shared), CellTask(1, probe)]
+    paths = [str(tmp_path / "release.ipynb"), str(tmp_path / "broken.ipynb")]
+    with LocalPool(sandbox_plan(), 1, warm_notebooks=paths) as pool:
+        [(_, record)] = list(pool.run([Job("warm", [NotebookTask("nb", cells)], {}, Limits())]))
+    ran = record.notebooks["nb"].cells
+    assert ran[0].outputs[0]["data"]["text/plain"] == "'shared'"
+    assert ran[1].outputs[0]["text"] == f"{[shared]!r}\n"
+
+
+def test_a_courses_release_and_source_notebooks_are_the_ones_warmed_up(course):
+    from autograder.config import Settings
+    from autograder.workers import course_notebooks
+    from tests.helpers import ASSIGNMENT
+
+    found = course_notebooks(Settings.load(course), ASSIGNMENT)
+    assert [p.split("/")[-3] for p in found] == ["release", "source"]
+    assert all(p.endswith(f"{ASSIGNMENT}.ipynb") for p in found)

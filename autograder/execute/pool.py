@@ -32,9 +32,11 @@ class Worker:
     once it was warm (see :meth:`spawn`): the coordinator then holds only its pipes and pid.
     """
 
-    def __init__(self, plan: SandboxPlan, forbidden_modules: tuple[str, ...] = ()):
+    def __init__(self, plan: SandboxPlan, forbidden_modules: tuple[str, ...] = (),
+                 warm_notebooks: tuple[str, ...] | list[str] = ()):
         self.plan = plan
         self.forbidden_modules = forbidden_modules
+        self.warm_notebooks = tuple(warm_notebooks)  # see autograder.execute.shell.WarmCells
         self.process: subprocess.Popen | None = None
         self.stdin = None  # jobs go out here
         self.stdout = None  # records come back here
@@ -52,6 +54,7 @@ class Worker:
         env = {k: os.environ[k] for k in _PASSED_ENV if k in os.environ}
         env["AUTOGRADER_SANDBOX_PLAN"] = json.dumps(self.plan.as_dict())
         env["AUTOGRADER_FORBIDDEN_MODULES"] = ",".join(self.forbidden_modules)
+        env["AUTOGRADER_WARM_NOTEBOOKS"] = os.pathsep.join(self.warm_notebooks)
         env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"})
         theirs: list[tuple[int, int]] = []
@@ -161,16 +164,19 @@ def _kill(pid: int) -> None:
 class LocalPool:
     """N warm workers on this machine, fed from one queue."""
 
-    def __init__(self, plan: SandboxPlan, workers: int, forbidden_modules: tuple[str, ...] = ()):
+    def __init__(self, plan: SandboxPlan, workers: int, forbidden_modules: tuple[str, ...] = (),
+                 warm_notebooks: tuple[str, ...] | list[str] = ()):
         self.plan = plan
         self.count = max(1, workers)
         self.forbidden_modules = forbidden_modules
+        self.warm_notebooks = tuple(warm_notebooks)
         self.workers: list[Worker] = []
         self._ready = False
 
     def __enter__(self) -> LocalPool:
         """Start the workers warming up; they become ready while the caller does other work."""
-        self.workers = [Worker(self.plan, self.forbidden_modules) for _ in range(self.count)]
+        self.workers = [Worker(self.plan, self.forbidden_modules, self.warm_notebooks)
+                        for _ in range(self.count)]
         self.workers[0].spawn(siblings=self.workers[1:])
         self._ready = False
         return self

@@ -110,7 +110,7 @@ def main() -> int:
     from autograder.execute import cgroups as cgroups_module
     from autograder.execute.protocol import write_message
     from autograder.execute.sandbox import SandboxPlan, set_process_name
-    from autograder.execute.shell import make_shell
+    from autograder.execute.shell import make_shell, notebook_code_cells, warm_cells
     from autograder.heap import freeze_what_is_loaded
 
     set_process_name("ag-worker")
@@ -119,6 +119,8 @@ def main() -> int:
     _warm_imports()
     shell = make_shell()
     _warm_up(shell)
+    warm = [p for p in os.environ.get("AUTOGRADER_WARM_NOTEBOOKS", "").split(os.pathsep) if p]
+    warm_cells(shell, notebook_code_cells(warm))  # the course's own cells, never a submission's
     cgroups = None
     if plan.namespaces:
         cgroups_module.remove_stale()
