@@ -13,8 +13,8 @@ def worker_pool(settings: Settings, scheduler: str | None = None,
 
     The sandbox hides the grader's packages and the course's trusted checks wherever they are
     installed, and the workers refuse to start if they ever imported the checks. Local workers
-    read and compile the cells of ``assignment``'s release and source notebooks once (every
-    submission shares most of them; see :class:`autograder.execute.shell.WarmCells`).
+    read and compile the cells of ``assignment``'s release notebooks once (every submission
+    shares most of them; see :class:`autograder.execute.shell.WarmCells`).
     """
     course_packages = plugin_packages(settings.options.plugins)
     plan = sandbox_plan(settings.options.sandbox,
@@ -27,15 +27,12 @@ def worker_pool(settings: Settings, scheduler: str | None = None,
     from autograder.execute.pool import LocalPool
 
     return LocalPool(plan, settings.workers(), course_packages,
-                     warm_notebooks=course_notebooks(settings, assignment) if assignment else ())
+                     warm_notebooks=release_notebooks(settings, assignment) if assignment else ())
 
 
-def course_notebooks(settings: Settings, assignment: str) -> list[str]:
-    """The release and source notebooks of ``assignment`` (nbgrader's folders, as configured):
-    course content, never a submission."""
-    folders = settings.config.CourseDirectory
-    found = []
-    for option, default in (("release_directory", "release"), ("source_directory", "source")):
-        folder = settings.root / str(folders.get(option, default)) / assignment
-        found += [str(p) for p in sorted(folder.glob("*.ipynb"))]
-    return found
+def release_notebooks(settings: Settings, assignment: str) -> list[str]:
+    """The notebooks students were given for ``assignment`` (nbgrader's release folder, as
+    configured). Never the source: the warm worker is copied into every sandbox, and the
+    source holds the solutions and the hidden tests."""
+    folder = settings.config.CourseDirectory.get("release_directory", "release")
+    return [str(p) for p in sorted((settings.root / str(folder) / assignment).glob("*.ipynb"))]

@@ -152,6 +152,18 @@ except OSError as exc:
 '''
 
 
+#: Looks through the cells the warm worker read and compiled in advance (its memory is every
+#: sandbox's): they must be the release's, never the source's solutions or hidden tests.
+INSPECTS_THE_WARM_CELLS = """
+import sys as _sys
+_warm = list(getattr(getattr(_sys.modules.get("autograder.execute.shell"), "_WARM", None),
+                     "transforms", {}))
+_markers = ["BEGIN " + "SOLUTION", "BEGIN " + "HIDDEN", "def lif_neuron(n_steps=1000, alpha"]
+print("WARM CELLS", len(_warm), "WITH MASTER TEXT",
+      sum(any(m in t for m in _markers[:2]) for t in _warm),
+      "WITH THE EXERCISE", sum(_markers[2] in t for t in _warm))
+"""
+
 CHEATS = {
     "imports the reference solution": IMPORTS_THE_REFERENCE,
     "reads the master notebook from disk": READS_THE_MASTER,

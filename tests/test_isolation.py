@@ -13,6 +13,7 @@ from tests.helpers import ASSIGNMENT, NOTEBOOK, cell_scores, grade, results, sub
 from tests.hostile import (
     CHEATS,
     ESCAPES_AND_LINGERS,
+    INSPECTS_THE_WARM_CELLS,
     KILLS_THE_GRADER,
     SNOOPS_AROUND,
     cheating_notebook,
@@ -22,7 +23,8 @@ from tests.hostile import (
 pytestmark = pytest.mark.slow
 
 CAUGHT = {"ex1_public": 0.0, "ex1_hidden": 0.0, "ex2_public": 2.0, "ex2_hidden": 3.0}
-SABOTAGE = {"killer": KILLS_THE_GRADER, "lingerer": ESCAPES_AND_LINGERS, "snoop": SNOOPS_AROUND}
+SABOTAGE = {"killer": KILLS_THE_GRADER, "lingerer": ESCAPES_AND_LINGERS, "snoop": SNOOPS_AROUND,
+            "warm-snoop": INSPECTS_THE_WARM_CELLS}
 
 
 def student_id(cheat: str) -> str:
@@ -91,3 +93,17 @@ def test_student_code_sees_no_course_files_and_cannot_write_them(hostile_class):
     assert "FOUND 0 []" in text and "cannot write" in text
     assert not (root / "autograded" / "pwned.txt").exists()
     assert results(root, "snoop")["score"] == 10
+
+
+def test_the_cells_warmed_up_in_every_sandbox_are_the_releases_only(hostile_class):
+    """The warm worker reads the release's cells in advance (the same in every submission); the
+    source's solutions and hidden tests must never be there, where student code can look."""
+    root, _, _ = hostile_class
+    graded_nb = nbformat.read(str(root / "autograded" / "warm-snoop" / ASSIGNMENT / NOTEBOOK), 4)
+    cell = next(c for c in graded_nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == "ex2_lif_neuron_inh")
+    text = "".join(o.get("text", "") for o in cell.outputs)
+    counts = text.split("WARM CELLS", 1)[1].split()
+    assert int(counts[0]) > 5, text  # the release's code cells
+    assert counts[1:] == ["WITH", "MASTER", "TEXT", "0", "WITH", "THE", "EXERCISE", "1"], text
+    assert results(root, "warm-snoop")["score"] == 10

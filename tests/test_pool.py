@@ -121,11 +121,11 @@ def test_the_workers_warm_up_the_cells_of_the_notebooks_they_are_given(tmp_path)
     assert ran[1].outputs[0]["text"] == f"{[shared]!r}\n"
 
 
-def test_a_courses_release_and_source_notebooks_are_the_ones_warmed_up(course):
+def test_only_the_release_notebooks_are_warmed_up(course):
+    """Never the source: the warm worker is copied into every sandbox."""
     from autograder.config import Settings
-    from autograder.workers import course_notebooks
+    from autograder.workers import release_notebooks
     from tests.helpers import ASSIGNMENT
 
-    found = course_notebooks(Settings.load(course), ASSIGNMENT)
-    assert [p.split("/")[-3] for p in found] == ["release", "source"]
-    assert all(p.endswith(f"{ASSIGNMENT}.ipynb") for p in found)
+    found = release_notebooks(Settings.load(course), ASSIGNMENT)
+    assert found == [str(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")]

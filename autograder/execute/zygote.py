@@ -120,7 +120,7 @@ def main() -> int:
     shell = make_shell()
     _warm_up(shell)
     warm = [p for p in os.environ.get("AUTOGRADER_WARM_NOTEBOOKS", "").split(os.pathsep) if p]
-    warm_cells(shell, notebook_code_cells(warm))  # the course's own cells, never a submission's
+    warm_cells(shell, notebook_code_cells(warm))  # the release's cells: what students were given
     cgroups = None
     if plan.namespaces:
         cgroups_module.remove_stale()
