@@ -180,3 +180,49 @@ def test_a_warm_cell_is_not_parsed_or_compiled_again(monkeypatch):
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     assert counts[0] == 0, "the warm cell was parsed or compiled again"
     assert counts[1] > 0, "a cell nobody warmed up is read as usual"
+
+
+ASYNC_CELLS = {
+    "plain code": "x = 1\nprint(x)",
+    "a top-level await": "import asyncio\nawait asyncio.sleep(0)",
+    "a top-level async for": "async def gen():\n    yield 1\n\nasync for i in gen():\n    print(i)",
+    "a top-level async comprehension": "async def gen():\n    yield 1\n\n[i async for i in gen()]",
+    "an await inside a coroutine only": "async def f():\n    await g()",
+    "the word await in a comment": "x = 1  # await the results",
+    "a syntax error": "x = (",
+    "non-ASCII text and an await": "s = 'βV_m'\nimport asyncio\nawait asyncio.sleep(0)",
+    "a full-width await, which is no keyword": "ａｗａｉｔ = 3",
+}
+
+
+@pytest.mark.parametrize("source", ASYNC_CELLS.values(), ids=[
+    f"{name}: run on the event loop exactly when IPython would" for name in ASYNC_CELLS])
+def test_the_shell_decides_like_ipython_which_cells_need_an_event_loop(source):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from autograder.execute.shell import make_shell
+
+    shell = make_shell()
+    transformed = shell.transform_cell(source)
+    ours = shell.should_run_async(source, transformed_cell=transformed)
+    theirs = InteractiveShell.should_run_async(shell, source, transformed_cell=transformed)
+    assert ours == theirs
+
+
+def test_a_cell_without_await_is_not_compiled_to_look_for_one(monkeypatch):
+    from IPython.core import async_helpers
+
+    from autograder.execute.shell import make_shell
+
+    looked: list[str] = []
+
+    def counting(source, *args, **kwargs):
+        looked.append(source)
+        return compile(source, *args, **kwargs)
+
+    monkeypatch.setattr(async_helpers, "compile", counting, raising=False)
+    shell = make_shell()
+    assert not shell.should_run_async("x = 1", transformed_cell="x = 1\n")
+    assert looked == []
+    assert shell.should_run_async("await f()", transformed_cell="await f()\n")
+    assert looked == ["await f()\n"]

@@ -150,6 +150,18 @@ class GradingShell(InteractiveShell):
     display_pub_class = Type(SinkDisplayPublisher)
     compiler_class = Type(ReusingCompiler)
 
+    def should_run_async(self, raw_cell, *, transformed_cell=None,
+                         preprocessing_exc_tuple=None) -> bool:
+        """IPython compiles every cell a second time, whole, to learn whether it has a
+        top-level ``await`` (it then runs it on an event loop). Such a cell has the keyword
+        ``await`` or ``async`` in its text, and keywords are plain ASCII: a cell without
+        either word is answered without compiling it."""
+        if transformed_cell is not None and "await" not in transformed_cell \
+                and "async" not in transformed_cell:
+            return False
+        return super().should_run_async(raw_cell, transformed_cell=transformed_cell,
+                                        preprocessing_exc_tuple=preprocessing_exc_tuple)
+
     def enable_gui(self, gui=None):
         """No event loop while grading: every GUI request is accepted and ignored."""
 
