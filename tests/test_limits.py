@@ -79,3 +79,58 @@ print("made them all")
     assert record.status == COMPLETED, record.reason
     assert "made them all" in text_of(record, 0)
     assert "collect True" in text_of(record, 1)
+
+
+def _memory_groups_of_worker(worker_pid: int) -> list[str]:
+    from autograder.execute.cgroups import ROOT, _own_group
+
+    base = os.path.normpath(f"{ROOT}/memory/{_own_group('memory') or '/'}/"
+                            f"autograder-{worker_pid}")
+    try:
+        return [entry.path for entry in os.scandir(base) if entry.is_dir()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.isdir("/sys/fs/cgroup/memory"),
+                    reason="jobs are born in their control group as root, with cgroup v1 here")
+def test_a_notebook_is_born_in_its_control_group_and_only_it_stays_there():
+    """The worker waits for a job inside that job's group, so the notebook is born in it (no
+    move while it waits); its supervisor leaves the group while the notebook runs."""
+    import threading
+    import time
+
+    cells = ["import time\nprint(open('/proc/self/cgroup').read())\ntime.sleep(0.6)",
+             "time.sleep(0.8)"]
+    job = Job("born", [NotebookTask("nb", [CellTask(i, s) for i, s in enumerate(cells)])], {},
+              Limits())
+    worker = Worker(sandbox_plan()).start()
+    seen: list[set[str]] = []  # the processes of one group at one moment
+    done = threading.Event()
+
+    def watch() -> None:
+        time.sleep(0.7)  # the supervisor has long left by now (a move takes milliseconds)
+        while not done.is_set():
+            for group in _memory_groups_of_worker(worker.info["pid"]):
+                try:
+                    pids = open(f"{group}/cgroup.procs").read().split()
+                    seen.append({open(f"/proc/{p}/comm").read().strip() for p in pids})
+                except OSError:
+                    continue
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        record = worker.run(job).notebooks["nb"]
+    finally:
+        done.set()
+        watcher.join()
+        worker.close()
+    assert record.status == COMPLETED, record.reason
+    memory_line = next(line for line in text_of(record, 0).splitlines()
+                       if ":memory:" in line)
+    assert f"/autograder-{worker.info['pid']}/" in memory_line, memory_line
+    # the notebook's group holds the notebook only; the worker waits in the next job's
+    assert {"ag-notebook"} in seen, seen
+    assert all(names in ({"ag-notebook"}, {"ag-worker"}) for names in seen if names), seen

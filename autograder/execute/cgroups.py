@@ -14,6 +14,11 @@ Two kinds of kernels are handled:
 
 Where neither is possible (an ordinary user without delegation), :meth:`Cgroups.detect` says
 what is missing, the summary repeats it, and ``--require-isolation`` refuses to grade.
+
+Moving a process into a group costs the kernel an RCU grace period: 14 ms here, while the
+notebook waited. As root, a worker therefore waits for its next job inside that job's group,
+made ahead of time (:meth:`Cgroups.wait_in_next`): the job's supervisor and notebook are born
+in it, and the supervisor moves back out (:meth:`Cgroups.leave`) while the notebook runs.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import contextlib
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ROOT = "/sys/fs/cgroup"
 
@@ -59,6 +64,9 @@ class Cgroups:
     version: int  # 1 or 2; 0 when control groups cannot be used
     bases: dict[str, str]  # controller ("memory", "pids"; "unified" for v2) -> parent folder
     missing: str = ""  # why they cannot be used, for the summary
+    homes: dict[str, str] = field(default_factory=dict)  # the worker's own groups, per key
+    ahead: JobGroup | None = None  # the next job's group, this process inside (wait_in_next)
+    _made: int = 0
 
     @classmethod
     def detect(cls, tag: str) -> Cgroups:
@@ -67,12 +75,14 @@ class Cgroups:
         if all(os.path.isfile(f"{p}/cgroup.procs") for p in v1.values()):
             bases = {}
             try:
+                homes = {}
                 for controller, mount in v1.items():
                     own = _own_group(controller) or "/"
+                    homes[controller] = os.path.normpath(f"{mount}/{own}")
                     base = os.path.normpath(f"{mount}/{own}/autograder-{tag}")
                     os.makedirs(base, exist_ok=True)
                     bases[controller] = base
-                return cls(1, bases)
+                return cls(1, bases, homes=homes)
             except OSError as exc:
                 for base in bases.values():
                     with contextlib.suppress(OSError):
@@ -94,7 +104,7 @@ class Cgroups:
             with contextlib.suppress(OSError):
                 os.rmdir(base)
             return cls(0, {}, f"cgroup v2 is not delegated to this user ({exc.strerror})")
-        return cls(2, {"unified": base})
+        return cls(2, {"unified": base}, homes={"unified": os.path.normpath(f"{unified}/{own}")})
 
     @property
     def available(self) -> bool:
@@ -111,8 +121,37 @@ class Cgroups:
         group.limit(memory_bytes, max_processes)
         return group
 
+    def wait_in_next(self) -> JobGroup | None:
+        """Make the next job's group and move this process (the worker) into it, so that the
+        job's processes are born there; the previous one is left. As root only (moving back out
+        needs it); None, and nothing moved, where that is not possible."""
+        if not self.available or os.geteuid() != 0 or not self.homes:
+            return None
+        self._made += 1
+        paths = {c: f"{base}/next-{os.getpid()}-{self._made}" for c, base in self.bases.items()}
+        try:
+            for path in paths.values():
+                os.makedirs(path, exist_ok=True)
+            group = JobGroup(self.version, paths)
+            group.add(os.getpid())
+        except OSError:
+            self.leave()
+            self.ahead = None
+            return None
+        self.ahead = group
+        return group
+
+    def leave(self) -> None:
+        """Move this process back to the worker's own groups."""
+        for path in self.homes.values():
+            with contextlib.suppress(OSError):
+                _write(f"{path}/cgroup.procs", str(os.getpid()))
+
     def remove(self) -> None:
         """Remove this worker's parent groups (they are empty once every job is gone)."""
+        if self.ahead is not None:
+            self.leave()
+            self.ahead = None
         for base in self.bases.values():
             with contextlib.suppress(OSError):
                 for entry in os.scandir(base):
@@ -141,6 +180,10 @@ class JobGroup:
                 _write(f"{path}/memory.swap.max", "0")
             _write(f"{path}/pids.max", str(max_processes))
 
+    def limit_processes(self, max_processes: int) -> None:
+        key = "pids" if self.version == 1 else "unified"
+        _write(f"{self.paths[key]}/pids.max", str(max_processes))
+
     def add(self, pid: int) -> None:
         for path in self.paths.values():
             _write(f"{path}/cgroup.procs", str(pid))
@@ -155,11 +198,12 @@ class JobGroup:
     def kill_all(self) -> None:
         """SIGKILL every process in the group until none is left (new ones may be forked while
         we kill: a group that keeps growing is frozen out by pids.max)."""
-        if self.version == 2:
+        ours = {os.getpid(), os.getppid()}  # a supervisor (and worker) born in the group
+        if self.version == 2 and not self.pids() & ours:
             with contextlib.suppress(OSError):
                 _write(f"{self.paths['unified']}/cgroup.kill", "1")
         for _ in range(100):
-            pids = self.pids()
+            pids = self.pids() - ours
             if not pids:
                 return
             for pid in pids:

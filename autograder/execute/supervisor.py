@@ -24,11 +24,12 @@ import select
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 
 from autograder.execute import sandbox
-from autograder.execute.cgroups import Cgroups
+from autograder.execute.cgroups import Cgroups, JobGroup
 from autograder.execute.job import (
     COMPLETED,
     DIED,
@@ -389,7 +390,8 @@ def _kill_children() -> None:
 
 def run_notebook(task: NotebookTask, files: dict[str, bytes], limits: Limits,
                  plan: sandbox.SandboxPlan, shell: GradingShell, baseline_bytes: int,
-                 cgroups: Cgroups | None, uid: int | None, name: str, direct: bool = False
+                 cgroups: Cgroups | None, uid: int | None, name: str, direct: bool = False,
+                 placed: JobGroup | None = None
                  ) -> tuple[NotebookRecord, dict, Callable[[], None]]:
     """Run one notebook in a sandbox of its own; returns its record, what isolation held, and
     the cleanup to call once the record is on its way (killing, reaping, removing take a few
@@ -397,10 +399,13 @@ def run_notebook(task: NotebookTask, files: dict[str, bytes], limits: Limits,
 
     ``direct``: the calling process forks the notebook process itself, entering the new PID
     namespace for its children: cheaper by a fork, but possible once per process only (the
-    last notebook a supervisor runs)."""
+    last notebook a supervisor runs).
+
+    ``placed``: the control group this process was born in (:meth:`Cgroups.wait_in_next`); the
+    notebook is born there too, and this process leaves it while the notebook runs."""
     started = time.monotonic()
     box = _NotebookSandbox(task, files, limits, plan, shell, baseline_bytes, cgroups, uid, name,
-                           direct)
+                           direct, placed)
     try:
         record, isolation = box.execute(started)
     except BaseException:
@@ -415,16 +420,27 @@ class _NotebookSandbox:
 
     def __init__(self, task: NotebookTask, files: dict[str, bytes], limits: Limits,
                  plan: sandbox.SandboxPlan, shell: GradingShell, baseline_bytes: int,
-                 cgroups: Cgroups | None, uid: int | None, name: str, direct: bool):
+                 cgroups: Cgroups | None, uid: int | None, name: str, direct: bool,
+                 placed: JobGroup | None = None):
         self.task, self.files, self.limits, self.plan = task, files, limits, plan
         self.shell, self.baseline_bytes, self.uid = shell, baseline_bytes, uid
         self.direct = direct
+        self.cgroups = cgroups
+        self.leaving: threading.Thread | None = None  # see _get_ready_to_leave
+        self._forked: threading.Event | None = None
+        self._left = False
         self.mountpoint = tempfile.mkdtemp(prefix="autograder-root-")
         if uid is not None:
             os.chown(self.mountpoint, uid, uid)
         self.fds: list[int] = []
         self.group = None
-        if cgroups is not None and cgroups.available:
+        self.placed = False
+        if placed is not None and cgroups is not None:
+            # this process, the thread that moves it out and the worker (which moves on to the
+            # next job's group) count until they are out
+            placed.limit(limits.memory_mb * 1024 * 1024, limits.max_processes + 3)
+            self.group, self.placed = placed, True
+        elif cgroups is not None and cgroups.available:
             self.group = cgroups.job(name, limits.memory_mb * 1024 * 1024, limits.max_processes)
         self.parent_pid: int | None = None  # the PID-namespace parent, when there is one
         self.run: NotebookRun | None = None
@@ -433,14 +449,14 @@ class _NotebookSandbox:
     def _start(self, cmd_r: int, res_w: int) -> tuple[int, int | None] | str:
         """Fork the notebook process (through a PID-namespace parent unless ``direct``);
         returns its pid and the parent's control pipe, or why it could not start."""
+        self._get_ready_to_leave()  # before the PID namespace: no thread can be started after
         if self.direct:
             achieved = sandbox.enter_pid_namespace(self.plan)
             pid = os.fork()
             if pid == 0:
                 run_notebook_process(cmd_r, res_w, self.plan, self.shell, self.baseline_bytes,
                                      self.mountpoint, achieved)
-            if self.group is not None:
-                self.group.add(pid)
+            self._into_group(pid)
             return pid, None
         ctl_r, ctl_w = os.pipe()
         self.fds.append(ctl_r)
@@ -449,12 +465,48 @@ class _NotebookSandbox:
             run_pid_parent(cmd_r, res_w, ctl_w, self.plan, self.shell, self.baseline_bytes,
                            self.mountpoint)
         os.close(ctl_w)
-        if self.group is not None:
-            self.group.add(self.parent_pid)
+        self._into_group(self.parent_pid)
         control = _read_control(ctl_r, time.monotonic() + SETUP_TIMEOUT)
         if not control or control.get("t") != "started" or type(control.get("pid")) is not int:
             return str(control.get("reason", ""))[:300] if control else "no answer"
         return control["pid"], ctl_r
+
+    def _get_ready_to_leave(self) -> None:
+        """Born in the notebook's control group: a thread that moves this process out once
+        the notebook is forked (the move takes the kernel milliseconds; the notebook need not
+        wait). Started now: after entering a PID namespace no thread can be started."""
+        if not self.placed or self.cgroups is None:
+            return
+        forked = threading.Event()
+
+        def leave_once_forked() -> None:
+            forked.wait()
+            self._leave_group()
+
+        leaving = threading.Thread(target=leave_once_forked, daemon=True)
+        try:
+            leaving.start()
+        except RuntimeError:  # no thread to be had: leave after the fork
+            return
+        self.leaving, self._forked = leaving, forked
+
+    def _into_group(self, pid: int) -> None:
+        """The notebook's tree into its control group: born there (this process then leaves,
+        see _get_ready_to_leave), or moved there now."""
+        if self.leaving is not None:
+            self._forked.set()
+        elif self.placed and self.cgroups is not None:
+            self._leave_group()
+        elif self.group is not None:
+            self.group.add(pid)
+
+    def _leave_group(self) -> None:
+        if self._left:
+            return
+        self._left = True
+        self.cgroups.leave()
+        with contextlib.suppress(OSError):
+            self.group.limit_processes(self.limits.max_processes)
 
     def execute(self, started: float) -> tuple[NotebookRecord, dict]:
         cmd_r, cmd_w = os.pipe()
@@ -500,6 +552,11 @@ class _NotebookSandbox:
         if self.run is not None:
             self.run.end()
             self.run.close()
+        if self.leaving is not None:
+            self._forked.set()  # (if no notebook was forked: leave all the same)
+            self.leaving.join()  # out of the group before it is emptied and removed
+        elif self.placed and self.cgroups is not None:
+            self._leave_group()
         if self.group is not None:
             self.group.remove()
         _reap_strays(bool(self.isolation.get("namespaces")), self.parent_pid,
@@ -518,8 +575,10 @@ def job_user(plan: sandbox.SandboxPlan) -> int | None:
 
 
 def run_job(job: Job, plan: sandbox.SandboxPlan, shell: GradingShell, baseline_bytes: int,
-            cgroups: Cgroups | None, deliver: Callable[[ExecutionRecord], None]) -> None:
-    """Run every notebook of ``job``, each in a fresh sandbox, and deliver the record."""
+            cgroups: Cgroups | None, deliver: Callable[[ExecutionRecord], None],
+            born_in: JobGroup | None = None) -> None:
+    """Run every notebook of ``job``, each in a fresh sandbox, and deliver the record.
+    ``born_in``: the group this supervisor was born in, for its first notebook."""
     started = time.monotonic()
     sandbox.set_child_subreaper()
     uid = job_user(plan)
@@ -530,7 +589,8 @@ def run_job(job: Job, plan: sandbox.SandboxPlan, shell: GradingShell, baseline_b
             cleanup()
         notebook, isolation, cleanup = run_notebook(
             task, job.files, job.limits, plan, shell, baseline_bytes, cgroups, uid,
-            f"job-{os.getpid()}-{n}", direct=len(job.notebooks) == 1)
+            f"job-{os.getpid()}-{n}", direct=len(job.notebooks) == 1,
+            placed=born_in if n == 0 else None)
         record.notebooks[task.name] = notebook
         if not record.isolation:
             record.isolation = isolation

@@ -198,6 +198,8 @@ def serve(plan, shell, baseline: int, protocol_out: int, cgroups) -> None:
     from autograder.execute.supervisor import run_job
 
     owing: dict[int, int] = {}  # supervisor pid -> read end of its status pipe
+    if cgroups is not None:
+        cgroups.wait_in_next()  # the first job's supervisor is born in its group
     while True:
         ready, _, _ = select.select([0, *owing.values()], [], [])
         for pid, fd in list(owing.items()):
@@ -233,7 +235,8 @@ def serve(plan, shell, baseline: int, protocol_out: int, cgroups) -> None:
                         write_message(protocol_out, record.as_dict())
                         os.write(status_fd, b"R")
 
-                    run_job(job, plan, shell, baseline, cgroups, deliver)
+                    run_job(job, plan, shell, baseline, cgroups, deliver,
+                            born_in=cgroups.ahead if cgroups is not None else None)
                     code = 0
             except BaseException:
                 traceback.print_exc()
@@ -242,6 +245,8 @@ def serve(plan, shell, baseline: int, protocol_out: int, cgroups) -> None:
         os.close(status_write)
         if os.read(status_read, 1) == b"T":
             owing[pid] = status_read
+            if cgroups is not None and cgroups.ahead is not None:
+                cgroups.wait_in_next()  # while the job runs: its group is the supervisor's now
             continue
         os.close(status_read)
         _, status = os.waitpid(pid, 0)
