@@ -290,7 +290,7 @@ class Grader:
             self._say_if_nobody(students)
             resuming = self.force.epoch is not None
             todo = self._plan(students, summary, everything=self.options.force and not resuming)
-            if todo:  # while the workers warm up: their start-up is the longer one
+            if todo:  # while the workers warm up (both take about as long)
                 self.assignment.warm_checks(self.log)
             summary.missing_limits = describe_missing(pool.isolation(), self.settings)
             if self.settings.options.require_isolation and summary.missing_limits:

@@ -475,7 +475,7 @@ class _NotebookSandbox:
         """Born in the notebook's control group: a thread that moves this process out once
         the notebook is forked (the move takes the kernel milliseconds; the notebook need not
         wait). Started now: after entering a PID namespace no thread can be started."""
-        if not self.placed or self.cgroups is None:
+        if not self.placed:
             return
         forked = threading.Event()
 
@@ -493,12 +493,17 @@ class _NotebookSandbox:
     def _into_group(self, pid: int) -> None:
         """The notebook's tree into its control group: born there (this process then leaves,
         see _get_ready_to_leave), or moved there now."""
-        if self.leaving is not None:
-            self._forked.set()
-        elif self.placed and self.cgroups is not None:
-            self._leave_group()
+        if self.placed:
+            self._let_go()
         elif self.group is not None:
             self.group.add(pid)
+
+    def _let_go(self) -> None:
+        """Leave the group: through the waiting thread if there is one, else now."""
+        if self.leaving is not None:
+            self._forked.set()
+        else:
+            self._leave_group()
 
     def _leave_group(self) -> None:
         if self._left:
@@ -552,11 +557,10 @@ class _NotebookSandbox:
         if self.run is not None:
             self.run.end()
             self.run.close()
-        if self.leaving is not None:
-            self._forked.set()  # (if no notebook was forked: leave all the same)
-            self.leaving.join()  # out of the group before it is emptied and removed
-        elif self.placed and self.cgroups is not None:
-            self._leave_group()
+        if self.placed:  # out of the group before it is emptied and removed (even if no
+            self._let_go()  # notebook was forked)
+            if self.leaving is not None:
+                self.leaving.join()
         if self.group is not None:
             self.group.remove()
         _reap_strays(bool(self.isolation.get("namespaces")), self.parent_pid,

@@ -57,7 +57,7 @@ class HiddenModelCheck(TrustedCheck):
         load_calibration(self.function)
 
     def warm(self) -> None:
-        """The reference on every trial (and scipy.stats loaded), while the first notebooks run."""
+        """The reference on every trial (and scipy.stats loaded), while the workers start up."""
         shared_context().warm_up([self.function], with_mutants=False)
 
     def judge(self, observations: Mapping[str, Observation]) -> Verdict:
