@@ -101,8 +101,8 @@ def test_what_a_notebook_triggers_lazily_was_loaded_once_by_the_warm_worker():
 
 
 def test_the_workers_warm_up_the_cells_of_the_notebooks_they_are_given(tmp_path):
-    """The course's cells (the release's, the source's) are read and compiled once per worker;
-    a file that is not a notebook is skipped, not an error."""
+    """The cells of the notebooks a worker is given (the release's) are read and compiled once
+    per worker; a file that is not a notebook is skipped, not an error."""
     import json
 
     shared = "def helper():\n    return 'shared'\nhelper()"
