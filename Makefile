@@ -20,7 +20,7 @@ help:
 	@echo "make test      the whole test suite"
 	@echo "make release   regenerate release/ (and the example figures) from source/"
 	@echo "make benchmark grading speed against nbgrader autograde, checks' cost"
-	@echo "make calibrate re-measure the statistical tolerances of the trusted checks"
+	@echo "make calibrate re-measure the statistical tolerances of the trusted checks, store their runs"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

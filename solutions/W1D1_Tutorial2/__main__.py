@@ -1,5 +1,9 @@
 """``python -m solutions.W1D1_Tutorial2 calibrate [FUNCTION ...] [--runs N]``: re-measure the
-statistical tolerances of the hidden checks (see :mod:`.calibration`).
+statistical tolerances of the hidden checks (see :mod:`.calibration`), then store the runs.
+
+``python -m solutions.W1D1_Tutorial2 runs [FUNCTION ...]``: store what the reference and the known
+mistakes do on the trials (see :mod:`.stored`; seconds): after a change to the reference, the
+mistakes, the trials or the code that reads a run, which a test reports.
 
 ``python -m solutions.W1D1_Tutorial2 self-checks``: re-measure the model's ranges that the
 notebook's self-checks compare against (see :mod:`.public`), and print the notebook's
@@ -9,6 +13,7 @@ notebook's self-checks compare against (see :mod:`.public`), and print the noteb
 import argparse
 
 from solutions.W1D1_Tutorial2.calibration import DEFAULT_RUNS, calibrate, write_calibration
+from solutions.W1D1_Tutorial2.stored import write_runs
 from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS
 
 
@@ -21,6 +26,9 @@ def main(argv=None) -> int:
                      help=f"exercise functions to calibrate (default: all of "
                           f"{', '.join(HIDDEN_TRIALS)})")
     run.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="simulations per trial")
+    store = commands.add_parser("runs", help="store the reference's and the mistakes' runs")
+    store.add_argument("functions", nargs="*", metavar="FUNCTION",
+                       help="exercise functions (default: all)")
     commands.add_parser("self-checks", help="measure the ranges of the notebook's self-checks")
     args = parser.parse_args(argv)
     if args.command == "self-checks":
@@ -33,7 +41,9 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"no exercise function {', '.join(unknown)}")
     for function in args.functions or list(HIDDEN_TRIALS):
-        print(f"wrote {write_calibration(calibrate(function, runs=args.runs))}")
+        if args.command == "calibrate":
+            print(f"wrote {write_calibration(calibrate(function, runs=args.runs))}")
+        print(f"wrote {write_runs(function)}")
     return 0
 
 

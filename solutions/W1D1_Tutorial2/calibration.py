@@ -119,25 +119,7 @@ def calibrate(function: str, runs: int = DEFAULT_RUNS, workers: int | None = Non
             worst = max(s["max_abs_z"] for s in records[trial_id]["stats"].values())
             progress(f"calibrated {trial_id}: {runs} runs, largest |z| seen {worst:.2f}")
     return {"function": function, "trials_digest": trials_digest(function), "runs": runs,
-            "trials": records, "reference_states": reference_states(function)}
-
-
-def reference_states(function: str) -> dict[str, str]:
-    """NumPy's global random state after the reference's seeded first call of each hidden trial
-    (:func:`.trials.seeded_trial`). The grader plans, before it has run the reference, to skip a
-    trial's whole call when the student's first call left the same state; kept here so that
-    planning needs neither the reference nor scipy.stats (half a second of every start)."""
-    from solutions.W1D1_Tutorial2.spiketrain import observe_trial
-    from solutions.W1D1_Tutorial2.trials import seeded_trial
-
-    func = reference_function(function)
-    return {seeded_trial(t).id: observe_trial(func, seeded_trial(t)).rng_state
-            for t in HIDDEN_TRIALS[function]}
-
-
-def stored_reference_state(trial: Trial) -> str | None:
-    """The committed :func:`reference_states` entry of this seeded first call, if any."""
-    return load_calibration(trial.function).get("reference_states", {}).get(trial.id)
+            "trials": records}
 
 
 def calibration_file(function: str) -> Path:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from autograder.execute.observe import Observation, Probe
 from autograder.plugins import TrustedCheck, Verdict
-from solutions.W1D1_Tutorial2.calibration import load_calibration, stored_reference_state
+from solutions.W1D1_Tutorial2.calibration import load_calibration
 from solutions.W1D1_Tutorial2.context import shared_context
 from solutions.W1D1_Tutorial2.public import judge_public, passed_message
 from solutions.W1D1_Tutorial2.spiketrain import from_observation
@@ -46,7 +46,7 @@ class HiddenModelCheck(TrustedCheck):
             short = seeded_trial(trial)
             probes.append(short.probe())
             whole = trial.probe()
-            state = stored_reference_state(short) or shared_context().reference(short).rng_state
+            state = shared_context().reference(short).rng_state  # stored: no reference run
             probes.append(Probe(whole.id, whole.function, whole.kwargs, whole.seed,
                                 skip_if_state=(short.id, state)))
         probes.extend(t.probe() for t in IDENTIFICATION_TRIALS[self.function])

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from statistics import NormalDist
 
 import numpy as np
 
@@ -48,16 +49,32 @@ def tail_alpha(n_tests: int, one_sided: bool) -> float:
 
 
 def critical_z(n_tests: int, one_sided: bool) -> float:
-    """The normal-theory threshold (used only to scale "how far" in diagnoses)."""
-    from scipy import stats as scipy_stats  # here: seconds of the grader's start otherwise
+    """The normal-theory threshold (used only to scale "how far" in diagnoses). The standard
+    library's normal quantile, so that the grader needs no scipy.stats to name a mistake."""
+    return -NormalDist().inv_cdf(tail_alpha(n_tests, one_sided))
 
-    return float(scipy_stats.norm.isf(tail_alpha(n_tests, one_sided)))
+
+#: Ranges computed elsewhere with the same constants (the stored runs, :mod:`.stored`), by
+#: (skewness, n_tests, one_sided): scipy.stats costs half a second of a grading run's start.
+_KNOWN_RANGES: dict[tuple[float, int, bool], tuple[float, float]] = {}
+
+
+def remember_z_ranges(entries) -> None:
+    """Take ``(skewness, n_tests, one_sided, low, high)`` ranges that :func:`z_range` would
+    compute (the caller vouches for it: the stored runs' digest covers this module)."""
+    for skewness, n_tests, one_sided, low, high in entries:
+        _KNOWN_RANGES[float(skewness), int(n_tests), bool(one_sided)] = (float(low), float(high))
+
+
+def z_range(skewness: float, n_tests: int, one_sided: bool) -> tuple[float, float]:
+    """Accepted range of a standardised statistic under the widened Pearson III tail model."""
+    known = _KNOWN_RANGES.get((float(skewness), int(n_tests), bool(one_sided)))
+    return known if known is not None else pearson3_range(skewness, n_tests, one_sided)
 
 
 @lru_cache(maxsize=256)
-def z_range(skewness: float, n_tests: int, one_sided: bool) -> tuple[float, float]:
-    """Accepted range of a standardised statistic under the widened Pearson III tail model."""
-    from scipy import stats as scipy_stats
+def pearson3_range(skewness: float, n_tests: int, one_sided: bool) -> tuple[float, float]:
+    from scipy import stats as scipy_stats  # here: half a second of the grader's start otherwise
 
     alpha = tail_alpha(n_tests, one_sided)
     high = float(scipy_stats.pearson3(skewness + SKEW_MARGIN).isf(alpha))

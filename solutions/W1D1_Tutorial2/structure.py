@@ -134,3 +134,8 @@ def input_in_whole_spikes(obs: SpikeTrain, trial: Trial) -> Finding | None:
                        f"raise v by alpha ({alpha:g}) and each inhibitory one lower it by alpha, "
                        f"so this can only be a whole number of times {alpha:g}.")
     return None
+
+
+def structure_finding(obs: SpikeTrain, trial: Trial) -> Finding | None:
+    """The first exact property a train with valid returned values breaks, if any."""
+    return reset_after_spikes(obs, trial) or input_in_whole_spikes(obs, trial)

@@ -40,9 +40,8 @@ from solutions.W1D1_Tutorial2.spiketrain import SpikeTrain
 from solutions.W1D1_Tutorial2.structure import (
     RTOL,
     Finding,
-    input_in_whole_spikes,
-    reset_after_spikes,
     returned_values,
+    structure_finding,
     tolerance,
 )
 from solutions.W1D1_Tutorial2.trials import (
@@ -254,7 +253,7 @@ def _judge_calls(first: SpikeTrain, whole: SpikeTrain | None, trial: Trial, shor
         raw = raw_statistics(first.spike_times)
         if comparison.same:
             return TrialVerdict(trial, True, "seeded", raw=raw)
-        finding = reset_after_spikes(first, short) or input_in_whole_spikes(first, short)
+        finding = structure_finding(first, short)
         return TrialVerdict(trial, False, "failed", finding=finding,
                             divergence=comparison.sentence(), raw=raw, comparison=comparison)
     if whole is None:
@@ -264,7 +263,7 @@ def _judge_calls(first: SpikeTrain, whole: SpikeTrain | None, trial: Trial, shor
     if finding:
         return TrialVerdict(trial, False, "failed", finding=finding)
     raw = raw_statistics(whole.spike_times)
-    finding = reset_after_spikes(whole, trial) or input_in_whole_spikes(whole, trial)
+    finding = structure_finding(whole, trial)
     if finding:
         return TrialVerdict(trial, False, "failed", finding=finding, raw=raw)
     calibration = context.calibration_for(trial)
@@ -293,7 +292,7 @@ def judge_identification(obs: SpikeTrain | None, trial: Trial, context: Referenc
     comparison = compare_seeded(obs, ref)
     if comparison.same:
         return TrialVerdict(trial, True, "seeded", raw=raw_statistics(obs.spike_times))
-    finding = reset_after_spikes(obs, trial) or input_in_whole_spikes(obs, trial)
+    finding = structure_finding(obs, trial)
     return TrialVerdict(trial, False, "failed", finding=finding,
                         divergence=comparison.sentence(), raw=raw_statistics(obs.spike_times),
                         comparison=comparison)
@@ -356,14 +355,12 @@ def match_mistake(function: str, first: dict[str, SpikeTrain],
     for mistake in candidates:
         distance = 0.0
         for trial in usable:
-            obs, mutant = whole[trial.id], context.mutant(trial, mistake)
-            if returned_values(mutant, trial) is not None:
+            obs, mutant = whole[trial.id], context.mutant_summary(trial, mistake)
+            if mutant.returned is not None or _structure_key(obs, trial) != mutant.structure:
                 distance = math.inf
                 break
-            if _structure_key(obs, trial) != _structure_key(mutant, trial):
-                distance = math.inf
-                break
-            distance = max(distance, _statistics_distance(obs, mutant, trial, context))
+            distance = max(distance, _statistics_distance(obs.spike_times, mutant.spike_times,
+                                                          context.calibration_for(trial)))
         if distance < best_distance:
             best, best_distance = mistake, distance
     if best is not None and best_distance <= 2 * z_crit:
@@ -372,20 +369,19 @@ def match_mistake(function: str, first: dict[str, SpikeTrain],
 
 
 def _structure_key(obs: SpikeTrain, trial: Trial) -> str | None:
-    finding = reset_after_spikes(obs, trial) or input_in_whole_spikes(obs, trial)
+    finding = structure_finding(obs, trial)
     return finding.key if finding else None
 
 
-def _statistics_distance(obs: SpikeTrain, mutant: SpikeTrain, trial: Trial,
-                         context: ReferenceContext) -> float:
+def _statistics_distance(spikes: np.ndarray, mutant_spikes: np.ndarray, calibration: dict
+                         ) -> float:
     """Largest difference between two spike trains' statistics, in reference standard deviations.
 
     Silent or always-firing trains have undefined ISI statistics; they are compared by count.
     """
-    calibration = context.calibration_for(trial)
     edges, probs = calibration["isi_edges"], calibration["isi_probabilities"]
-    a = transformed_statistics(obs.spike_times, edges, probs)
-    b = transformed_statistics(mutant.spike_times, edges, probs)
+    a = transformed_statistics(spikes, edges, probs)
+    b = transformed_statistics(mutant_spikes, edges, probs)
     worst = 0.0
     for name, record in calibration["stats"].items():
         x, y = a[name], b[name]

@@ -1,0 +1,197 @@
+"""The runs the judge compares against, computed once and stored next to the calibration.
+
+What the reference and each known mistake's mutant do on the trials is deterministic: the same
+seeds, the same model and the same edits give the same runs. Computing them in every grading run
+costs its start about half a second (the reference's Poisson draws need ``scipy.stats``), and the
+first wrong answer the mutants' runs: both on the same two cores as the notebooks. So
+``python -m solutions.W1D1_Tutorial2 runs`` (and ``calibrate``, after it) computes them once and
+stores, per exercise, ``calibration/<function>.runs.npz``:
+
+* the reference's and every mutant's whole :class:`.SpikeTrain` on each seeded trial (the first
+  steps of a hidden trial, and the identification trials): what the seeded tier and the exact
+  naming of a mistake compare with;
+* each mutant's :class:`MutantSummary` on each whole hidden trial: what naming a mistake by its
+  statistics needs, without its 3,000-step trace;
+* the accepted range of each calibrated statistic (a Pearson III quantile from ``scipy.stats``).
+
+The file carries a digest of everything it was computed from: the reference's source, the
+mistakes' edits, the trials, the calibration, and the code that turns a call into these values.
+A file whose digest differs is ignored and everything is computed live, as without it: a stale
+file costs time, never a verdict. A test compares the committed files with live runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from autograder import mutation
+from autograder.execute import observe
+from solutions.W1D1_Tutorial2.calibration import (
+    CALIBRATION_FOLDER,
+    calibration_file,
+    load_calibration,
+    n_statistical_tests,
+)
+from solutions.W1D1_Tutorial2.mistakes import mistakes_for
+from solutions.W1D1_Tutorial2.spikestats import ONE_SIDED, pearson3_range, remember_z_ranges
+from solutions.W1D1_Tutorial2.spiketrain import SpikeTrain
+from solutions.W1D1_Tutorial2.structure import Finding, returned_values, structure_finding
+from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, Trial, seeded_trials
+
+HERE = Path(__file__).parent
+#: The code a stored value depends on besides the trials, the mistakes and the calibration.
+SOURCES = (HERE / "models.py", HERE / "spiketrain.py", HERE / "structure.py",
+           HERE / "spikestats.py", Path(observe.__file__), Path(mutation.__file__))
+#: The scalar fields of a stored SpikeTrain (its arrays are stored apart).
+_FIELDS = ("error", "result_type", "result_length", "v_dtype", "conversion_error", "rng_state")
+
+
+@dataclass(frozen=True)
+class MutantSummary:
+    """What naming a mistake by its statistics needs from a mutant's whole trial."""
+
+    returned: str | None  # the returned-values problem, if the mutant has one
+    structure: str | None  # the structural finding's key, if any
+    spike_times: np.ndarray | None
+
+
+def summarize(train: SpikeTrain, trial: Trial) -> MutantSummary:
+    returned = returned_values(train, trial)
+    if returned is not None:
+        return MutantSummary(returned.key, None, None)
+    finding: Finding | None = structure_finding(train, trial)
+    return MutantSummary(None, finding.key if finding else None, train.spike_times)
+
+
+@dataclass
+class StoredRuns:
+    """One exercise's stored runs, by (trial id, mistake key or None for the reference)."""
+
+    trains: dict[tuple[str, str | None], SpikeTrain]
+    summaries: dict[tuple[str, str], MutantSummary]
+
+
+def runs_file(function: str) -> Path:
+    return CALIBRATION_FOLDER / f"{function}.runs.npz"
+
+
+def runs_digest(function: str) -> str:
+    """A fingerprint of everything the stored runs of one exercise are computed from."""
+    digest = hashlib.sha256()
+    for path in (*SOURCES, calibration_file(function)):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    inputs = {"whole": [t.as_dict() for t in HIDDEN_TRIALS[function]],
+              "seeded": [t.as_dict() for t in seeded_trials(function)],
+              "mistakes": [[m.key, [list(e) for e in m.edits]] for m in mistakes_for(function)]}
+    digest.update(json.dumps(inputs, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def compute_runs(function: str) -> tuple[StoredRuns, list[list]]:
+    """Everything the file stores, computed live: the runs, and the statistics' ranges."""
+    from solutions.W1D1_Tutorial2.context import ReferenceContext
+
+    context = ReferenceContext(stored=False)
+    trains, summaries = {}, {}
+    for trial in seeded_trials(function):
+        trains[trial.id, None] = context.reference(trial)
+        for mistake in mistakes_for(function):
+            trains[trial.id, mistake.key] = context.mutant(trial, mistake)
+    for trial in HIDDEN_TRIALS[function]:
+        for mistake in mistakes_for(function):
+            summaries[trial.id, mistake.key] = context.mutant_summary(trial, mistake)
+    return StoredRuns(trains, summaries), _z_ranges(function)
+
+
+def _z_ranges(function: str) -> list[list]:
+    """[skewness, n_tests, one_sided, low, high] of each statistic the calibration holds."""
+    n_tests = n_statistical_tests(function)
+    ranges = []
+    for record in load_calibration(function)["trials"].values():
+        for name, stat in sorted(record["stats"].items()):
+            key = (float(stat["skewness"]), n_tests, name in ONE_SIDED)
+            ranges.append([*key, *pearson3_range(*key)])
+    return ranges
+
+
+class _Arrays:
+    """Arrays packed end to end into one, each remembered by its [start, stop)."""
+
+    def __init__(self):
+        self.parts: list[np.ndarray] = []
+        self.size = 0
+
+    def add(self, array: np.ndarray | None) -> list[int] | None:
+        if array is None:
+            return None
+        array = np.asarray(array, dtype=float).ravel()
+        self.parts.append(array)
+        self.size += array.size
+        return [self.size - array.size, self.size]
+
+    def packed(self) -> np.ndarray:
+        return np.concatenate(self.parts) if self.parts else np.zeros(0)
+
+
+def write_runs(function: str) -> Path:
+    """Compute and store one exercise's runs (``python -m solutions.W1D1_Tutorial2 runs``)."""
+    runs, ranges = compute_runs(function)
+    values, spikes = _Arrays(), _Arrays()
+    trains = []
+    for (trial_id, mistake), train in runs.trains.items():
+        if train.v is not None and train.v.ndim != 1:
+            raise RuntimeError(f"{trial_id} {mistake}: a stored v must be one-dimensional")
+        trains.append({"trial": trial_id, "mistake": mistake,
+                       **{name: getattr(train, name) for name in _FIELDS},
+                       "v": values.add(train.v), "spike_times": spikes.add(train.spike_times)})
+    summaries = [{"trial": trial_id, "mistake": mistake, "returned": summary.returned,
+                  "structure": summary.structure, "spike_times": spikes.add(summary.spike_times)}
+                 for (trial_id, mistake), summary in runs.summaries.items()]
+    meta = {"function": function, "digest": runs_digest(function), "trains": trains,
+            "summaries": summaries, "z_ranges": ranges}
+    path = runs_file(function)
+    with path.open("wb") as handle:
+        np.savez_compressed(handle, v=values.packed(), spike_times=spikes.packed(),
+                            meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8))
+    load_runs.cache_clear()
+    return path
+
+
+def _slice(array: np.ndarray, span: list[int] | None) -> np.ndarray | None:
+    return None if span is None else array[span[0]:span[1]]
+
+
+def read_runs(function: str) -> StoredRuns | None:
+    path = runs_file(function)
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(data["meta"].tobytes())
+        if meta.get("function") != function or meta.get("digest") != runs_digest(function):
+            return None
+        values, spikes = data["v"], data["spike_times"]
+    values.flags.writeable = spikes.flags.writeable = False  # shared by every verdict
+    trains = {}
+    for entry in meta["trains"]:
+        train = SpikeTrain(trial_id=entry["trial"], v=_slice(values, entry["v"]),
+                           spike_times=_slice(spikes, entry["spike_times"]),
+                           **{name: entry[name] for name in _FIELDS})
+        trains[entry["trial"], entry["mistake"]] = train
+    summaries = {(e["trial"], e["mistake"]): MutantSummary(
+        e["returned"], e["structure"], _slice(spikes, e["spike_times"]))
+        for e in meta["summaries"]}
+    remember_z_ranges((s, n, o, low, high) for s, n, o, low, high in meta["z_ranges"])
+    return StoredRuns(trains, summaries)
+
+
+@lru_cache(maxsize=8)
+def load_runs(function: str) -> StoredRuns | None:
+    """One exercise's stored runs, or None when the file is missing or stale (then the runs
+    are computed live). Loaded once per process."""
+    return read_runs(function)
