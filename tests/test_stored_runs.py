@@ -64,6 +64,9 @@ def test_what_the_command_writes_reads_back_as_the_live_runs(tmp_path, monkeypat
         assert _same_array(again.trains[key].v, train.v)
     for key, summary in live.summaries.items():
         assert _same_array(again.summaries[key].spike_times, summary.spike_times)
+    first = runs_file(function).read_bytes()
+    stored.write_runs(function)
+    assert runs_file(function).read_bytes() == first, "the same runs must give the same file"
 
 
 @pytest.mark.parametrize("change", ["digest", "function"],
