@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from autograder.execute.observe import observe
-from solutions.W1D1_Tutorial2 import stored
+from autograder.execute.observe import Observation, observe
+from solutions.W1D1_Tutorial2 import calibration, checks, stored
 from solutions.W1D1_Tutorial2.checks import HiddenModelCheck
 from solutions.W1D1_Tutorial2.mistakes import MISTAKES, build_mutant
 from solutions.W1D1_Tutorial2.spikestats import critical_z, tail_alpha
@@ -88,6 +88,45 @@ def test_a_stale_file_is_ignored_so_the_runs_are_computed_live(tmp_path, monkeyp
 def test_a_missing_file_means_live_runs(tmp_path, monkeypatch):
     monkeypatch.setattr(stored, "runs_file", lambda name: tmp_path / "none.npz")
     assert read_runs(FUNCTIONS[0]) is None
+
+
+@pytest.mark.parametrize("content", [
+    lambda good: good[: len(good) // 2],
+    lambda good: b"version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n",
+    lambda good: b"",
+], ids=["a truncated file", "a Git LFS pointer", "an empty file"])
+def test_an_unreadable_file_means_live_runs_and_the_same_verdict(tmp_path, monkeypatch,
+                                                                  content):
+    from solutions.W1D1_Tutorial2.context import ReferenceContext
+
+    function = "lif_neuron"
+    path = tmp_path / "runs.npz"
+    path.write_bytes(content(runs_file(function).read_bytes()))
+    monkeypatch.setattr(stored, "runs_file", lambda name: path)
+    assert read_runs(function) is None
+    observations = {k: Observation.from_dict(v)
+                    for k, v in _observations(function, "missing_alpha", 0).items()}
+    check = HiddenModelCheck(function)
+    monkeypatch.setattr(checks, "shared_context", lambda: ReferenceContext())
+    assert check.judge(observations).label == "missing_alpha"
+
+
+def test_a_missing_calibration_is_named_with_the_command_that_makes_it(tmp_path, monkeypatch):
+    """Not a bare FileNotFoundError from the stored runs' digest."""
+    monkeypatch.setattr(calibration, "CALIBRATION_FOLDER", tmp_path)
+    calibration.load_calibration.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="is missing: run .*calibrate lif_neuron"):
+            runs_digest("lif_neuron")
+    finally:
+        monkeypatch.undo()
+        calibration.load_calibration.cache_clear()
+
+
+def test_every_module_of_the_exercise_is_a_source_of_the_runs():
+    package = {p.name for p in (REPO / "solutions" / "W1D1_Tutorial2").glob("*.py")}
+    assert package <= {p.name for p in stored.SOURCES}
+    assert {"stored.py", "trials.py", "mistakes.py", "models.py"} <= package
 
 
 @pytest.mark.parametrize("source", stored.SOURCES, ids=lambda p: f"an edit of {p.name}")

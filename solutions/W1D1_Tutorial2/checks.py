@@ -57,7 +57,8 @@ class HiddenModelCheck(TrustedCheck):
         load_calibration(self.function)
 
     def warm(self) -> None:
-        """The reference on every trial (and scipy.stats loaded), while the workers start up."""
+        """The reference's runs ready (read from the stored runs, or computed), while the
+        workers start up."""
         shared_context().warm_up([self.function], with_mutants=False)
 
     def judge(self, observations: Mapping[str, Observation]) -> Verdict:

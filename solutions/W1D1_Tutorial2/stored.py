@@ -14,10 +14,11 @@ stores, per exercise, ``calibration/<function>.runs.npz``:
   statistics needs, without its 3,000-step trace;
 * the accepted range of each calibrated statistic (a Pearson III quantile from ``scipy.stats``).
 
-The file carries a digest of everything it was computed from: the reference's source, the
-mistakes' edits, the trials, the calibration, and the code that turns a call into these values.
-A file whose digest differs is ignored and everything is computed live, as without it: a stale
-file costs time, never a verdict. A test compares the committed files with live runs.
+The file carries a digest of what it was computed from: every module of this package (so any
+edit here asks for the command again), the engine's modules that make a call and build a mutant,
+the trials, the mistakes' edits and the calibration. A file whose digest differs, or that cannot
+be read, is ignored and everything is computed live, as without it: a stale file costs time, not
+a verdict. A test compares the committed files with live runs and names the command.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,9 +47,13 @@ from solutions.W1D1_Tutorial2.structure import Finding, returned_values, structu
 from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, Trial, seeded_trials
 
 HERE = Path(__file__).parent
-#: The code a stored value depends on besides the trials, the mistakes and the calibration.
-SOURCES = (HERE / "models.py", HERE / "spiketrain.py", HERE / "structure.py",
-           HERE / "spikestats.py", Path(observe.__file__), Path(mutation.__file__))
+#: The code a stored value may depend on: every module of this exercise package (the reference,
+#: the trials, the mistakes, how a call is read and summarised; listing only some would let an
+#: edit of another slip by), and the engine's modules that make the call and build a mutant.
+#: NumPy's and scipy's versions are left out: NumPy keeps the legacy random stream the trials
+#: draw from stable by policy, and the test that compares the files with live runs runs on the
+#: versions CI installs.
+SOURCES = (*sorted(HERE.glob("*.py")), Path(observe.__file__), Path(mutation.__file__))
 #: The scalar fields of a stored SpikeTrain (its arrays are stored apart).
 _FIELDS = ("error", "result_type", "result_length", "v_dtype", "conversion_error", "rng_state")
 
@@ -76,6 +81,8 @@ class StoredRuns:
 
     trains: dict[tuple[str, str | None], SpikeTrain]
     summaries: dict[tuple[str, str], MutantSummary]
+    #: (skewness, n_tests, one_sided, low, high) of each calibrated statistic
+    z_ranges: list[tuple[float, int, bool, float, float]] = field(default_factory=list)
 
 
 def runs_file(function: str) -> Path:
@@ -84,6 +91,7 @@ def runs_file(function: str) -> Path:
 
 def runs_digest(function: str) -> str:
     """A fingerprint of everything the stored runs of one exercise are computed from."""
+    load_calibration(function)  # a missing or stale calibration says so, and which command
     digest = hashlib.sha256()
     for path in (*SOURCES, calibration_file(function)):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -100,6 +108,9 @@ def compute_runs(function: str) -> tuple[StoredRuns, list[list]]:
 
     context = ReferenceContext(stored=False)
     trains, summaries = {}, {}
+    ids = [t.id for t in (*seeded_trials(function), *HIDDEN_TRIALS[function])]
+    if len(set(ids)) != len(ids):
+        raise RuntimeError(f"{function}: two trials share an id; the stored runs are by id")
     for trial in seeded_trials(function):
         trains[trial.id, None] = context.reference(trial)
         for mistake in mistakes_for(function):
@@ -165,7 +176,7 @@ def write_runs(function: str) -> Path:
 
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """``np.savez_compressed`` with a fixed date on every entry: the same runs give the same
-    file, byte for byte (the checks' fingerprint includes it, and a new one regrades a class)."""
+    file, byte for byte, so rewriting them shows no change to review or commit."""
     with zipfile.ZipFile(path, "w") as archive:
         for name, array in arrays.items():
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
@@ -179,12 +190,25 @@ def _slice(array: np.ndarray, span: list[int] | None) -> np.ndarray | None:
 
 
 def read_runs(function: str) -> StoredRuns | None:
+    """One exercise's stored runs; None when the file is missing, stale or unreadable (a
+    truncated download, a Git LFS pointer...): the runs are then computed live."""
     path = runs_file(function)
     if not path.exists():
         return None
+    digest = runs_digest(function)
+    try:
+        runs = _read(path, function, digest)
+    except Exception:  # noqa: BLE001 (zip, zlib, npy, JSON or shape errors alike: no file)
+        return None
+    if runs is not None:
+        remember_z_ranges(runs.z_ranges)
+    return runs
+
+
+def _read(path: Path, function: str, digest: str) -> StoredRuns | None:
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(data["meta"].tobytes())
-        if meta.get("function") != function or meta.get("digest") != runs_digest(function):
+        if meta.get("function") != function or meta.get("digest") != digest:
             return None
         values, spikes = data["v"], data["spike_times"]
     values.flags.writeable = spikes.flags.writeable = False  # shared by every verdict
@@ -197,8 +221,9 @@ def read_runs(function: str) -> StoredRuns | None:
     summaries = {(e["trial"], e["mistake"]): MutantSummary(
         e["returned"], e["structure"], _slice(spikes, e["spike_times"]))
         for e in meta["summaries"]}
-    remember_z_ranges((s, n, o, low, high) for s, n, o, low, high in meta["z_ranges"])
-    return StoredRuns(trains, summaries)
+    ranges = [(float(s), int(n), bool(o), float(low), float(high))
+              for s, n, o, low, high in meta["z_ranges"]]
+    return StoredRuns(trains, summaries, ranges)
 
 
 @lru_cache(maxsize=8)
