@@ -7,6 +7,7 @@ student code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from solutions.W1D1_Tutorial2.calibration import load_calibration, reference_function
@@ -28,38 +29,34 @@ class ReferenceContext:
 
     def __init__(self, stored: bool = True):
         self.stored = stored
-        self._reference: dict[str, SpikeTrain] = {}
-        self._mutants: dict[tuple[str, str], SpikeTrain] = {}
+        #: by (trial id, mistake key, None for the reference), as in :class:`.StoredRuns`
+        self._trains: dict[tuple[str, str | None], SpikeTrain] = {}
         self._summaries: dict[tuple[str, str], MutantSummary] = {}
 
     def _store(self, function: str) -> StoredRuns | None:
         return load_runs(function) if self.stored else None
 
-    def reference(self, trial: Trial) -> SpikeTrain:
-        if trial.id not in self._reference:
+    def _kept(self, kept: dict, key: tuple, trial: Trial, stored: str, compute: Callable):
+        """``kept[key]``: from the stored runs' table ``stored`` if there, else computed."""
+        if key not in kept:
             store = self._store(trial.function)
-            train = store.trains.get((trial.id, None)) if store else None
-            self._reference[trial.id] = train or observe_trial(
-                reference_function(trial.function), trial)
-        return self._reference[trial.id]
+            found = getattr(store, stored).get(key) if store is not None else None
+            kept[key] = found if found is not None else compute()
+        return kept[key]
+
+    def reference(self, trial: Trial) -> SpikeTrain:
+        return self._kept(self._trains, (trial.id, None), trial, "trains",
+                          lambda: observe_trial(reference_function(trial.function), trial))
 
     def mutant(self, trial: Trial, mistake: Mistake) -> SpikeTrain:
         """What the reference with this known mistake does on the trial (computed once)."""
-        key = (trial.id, mistake.key)
-        if key not in self._mutants:
-            store = self._store(trial.function)
-            train = store.trains.get(key) if store else None
-            self._mutants[key] = train or observe_trial(build_mutant(mistake), trial)
-        return self._mutants[key]
+        return self._kept(self._trains, (trial.id, mistake.key), trial, "trains",
+                          lambda: observe_trial(build_mutant(mistake), trial))
 
     def mutant_summary(self, trial: Trial, mistake: Mistake) -> MutantSummary:
         """The mutant's whole trial as far as naming a mistake by statistics needs it."""
-        key = (trial.id, mistake.key)
-        if key not in self._summaries:
-            store = self._store(trial.function)
-            summary = store.summaries.get(key) if store else None
-            self._summaries[key] = summary or summarize(self.mutant(trial, mistake), trial)
-        return self._summaries[key]
+        return self._kept(self._summaries, (trial.id, mistake.key), trial, "summaries",
+                          lambda: summarize(self.mutant(trial, mistake), trial))
 
     def calibration_for(self, trial: Trial) -> dict:
         return load_calibration(trial.function)["trials"][trial.id]

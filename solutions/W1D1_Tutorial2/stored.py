@@ -43,7 +43,7 @@ from solutions.W1D1_Tutorial2.calibration import (
 from solutions.W1D1_Tutorial2.mistakes import mistakes_for
 from solutions.W1D1_Tutorial2.spikestats import ONE_SIDED, pearson3_range, remember_z_ranges
 from solutions.W1D1_Tutorial2.spiketrain import SpikeTrain
-from solutions.W1D1_Tutorial2.structure import Finding, returned_values, structure_finding
+from solutions.W1D1_Tutorial2.structure import returned_values, structure_key
 from solutions.W1D1_Tutorial2.trials import HIDDEN_TRIALS, Trial, seeded_trials
 
 HERE = Path(__file__).parent
@@ -71,8 +71,7 @@ def summarize(train: SpikeTrain, trial: Trial) -> MutantSummary:
     returned = returned_values(train, trial)
     if returned is not None:
         return MutantSummary(returned.key, None, None)
-    finding: Finding | None = structure_finding(train, trial)
-    return MutantSummary(None, finding.key if finding else None, train.spike_times)
+    return MutantSummary(None, structure_key(train, trial), train.spike_times)
 
 
 @dataclass
@@ -92,17 +91,13 @@ def runs_file(function: str) -> Path:
 def runs_digest(function: str) -> str:
     """A fingerprint of everything the stored runs of one exercise are computed from."""
     load_calibration(function)  # a missing or stale calibration says so, and which command
-    digest = hashlib.sha256()
+    digest = hashlib.sha256()  # the trials and the mistakes are in the sources
     for path in (*SOURCES, calibration_file(function)):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    inputs = {"whole": [t.as_dict() for t in HIDDEN_TRIALS[function]],
-              "seeded": [t.as_dict() for t in seeded_trials(function)],
-              "mistakes": [[m.key, [list(e) for e in m.edits]] for m in mistakes_for(function)]}
-    digest.update(json.dumps(inputs, sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 
-def compute_runs(function: str) -> tuple[StoredRuns, list[list]]:
+def compute_runs(function: str) -> StoredRuns:
     """Everything the file stores, computed live: the runs, and the statistics' ranges."""
     from solutions.W1D1_Tutorial2.context import ReferenceContext
 
@@ -118,17 +113,17 @@ def compute_runs(function: str) -> tuple[StoredRuns, list[list]]:
     for trial in HIDDEN_TRIALS[function]:
         for mistake in mistakes_for(function):
             summaries[trial.id, mistake.key] = context.mutant_summary(trial, mistake)
-    return StoredRuns(trains, summaries), _z_ranges(function)
+    return StoredRuns(trains, summaries, _z_ranges(function))
 
 
-def _z_ranges(function: str) -> list[list]:
-    """[skewness, n_tests, one_sided, low, high] of each statistic the calibration holds."""
+def _z_ranges(function: str) -> list[tuple[float, int, bool, float, float]]:
+    """(skewness, n_tests, one_sided, low, high) of each statistic the calibration holds."""
     n_tests = n_statistical_tests(function)
     ranges = []
     for record in load_calibration(function)["trials"].values():
         for name, stat in sorted(record["stats"].items()):
             key = (float(stat["skewness"]), n_tests, name in ONE_SIDED)
-            ranges.append([*key, *pearson3_range(*key)])
+            ranges.append((*key, *pearson3_range(*key)))
     return ranges
 
 
@@ -153,7 +148,7 @@ class _Arrays:
 
 def write_runs(function: str) -> Path:
     """Compute and store one exercise's runs (``python -m solutions.W1D1_Tutorial2 runs``)."""
-    runs, ranges = compute_runs(function)
+    runs = compute_runs(function)
     values, spikes = _Arrays(), _Arrays()
     trains = []
     for (trial_id, mistake), train in runs.trains.items():
@@ -166,7 +161,7 @@ def write_runs(function: str) -> Path:
                   "structure": summary.structure, "spike_times": spikes.add(summary.spike_times)}
                  for (trial_id, mistake), summary in runs.summaries.items()]
     meta = {"function": function, "digest": runs_digest(function), "trains": trains,
-            "summaries": summaries, "z_ranges": ranges}
+            "summaries": summaries, "z_ranges": runs.z_ranges}
     path = runs_file(function)
     _write_npz(path, {"v": values.packed(), "spike_times": spikes.packed(),
                       "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)})

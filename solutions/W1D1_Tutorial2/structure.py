@@ -139,3 +139,9 @@ def input_in_whole_spikes(obs: SpikeTrain, trial: Trial) -> Finding | None:
 def structure_finding(obs: SpikeTrain, trial: Trial) -> Finding | None:
     """The first exact property a train with valid returned values breaks, if any."""
     return reset_after_spikes(obs, trial) or input_in_whole_spikes(obs, trial)
+
+
+def structure_key(obs: SpikeTrain, trial: Trial) -> str | None:
+    """The key of :func:`structure_finding`: two trains with the same key fail alike."""
+    finding = structure_finding(obs, trial)
+    return finding.key if finding else None

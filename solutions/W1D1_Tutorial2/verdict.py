@@ -42,6 +42,7 @@ from solutions.W1D1_Tutorial2.structure import (
     Finding,
     returned_values,
     structure_finding,
+    structure_key,
     tolerance,
 )
 from solutions.W1D1_Tutorial2.trials import (
@@ -356,7 +357,7 @@ def match_mistake(function: str, first: dict[str, SpikeTrain],
         distance = 0.0
         for trial in usable:
             obs, mutant = whole[trial.id], context.mutant_summary(trial, mistake)
-            if mutant.returned is not None or _structure_key(obs, trial) != mutant.structure:
+            if mutant.returned is not None or structure_key(obs, trial) != mutant.structure:
                 distance = math.inf
                 break
             distance = max(distance, _statistics_distance(obs.spike_times, mutant.spike_times,
@@ -366,11 +367,6 @@ def match_mistake(function: str, first: dict[str, SpikeTrain],
     if best is not None and best_distance <= 2 * z_crit:
         return best, False
     return None, False
-
-
-def _structure_key(obs: SpikeTrain, trial: Trial) -> str | None:
-    finding = structure_finding(obs, trial)
-    return finding.key if finding else None
 
 
 def _statistics_distance(spikes: np.ndarray, mutant_spikes: np.ndarray, calibration: dict
